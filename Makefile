@@ -1,0 +1,33 @@
+# Arcadia's entry points. Every target installs what it needs first, so a
+# fresh clone needs nothing but Python 3.11 (and, for tests, the local
+# PostgreSQL and Redis).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+# The test suite runs on the real PostgreSQL and Redis (pytest-django creates
+# and drops its own test_<name> database).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/arcadia
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install test lint demo up bench chaos clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(STAMP)
+
+test: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) ARCADIA_TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest_cache .ruff_cache

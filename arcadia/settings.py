@@ -1,0 +1,201 @@
+"""Arcadia settings, read from the environment (one ``environ.Env``).
+
+With no environment at all Arcadia runs on embedded defaults: a SQLite file,
+an in-process Celery worker on the ``memory://`` transport and the bundled
+DigitalOcean simulator. Set ``DATABASE_URL`` / ``CELERY_BROKER_URL`` to run on
+PostgreSQL and Redis. ``ARCADIA_ENV=production`` refuses the development
+secret key and ``DEBUG``.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A local .env (never committed; see .env.example) is a convenience for
+# developers; real deployments pass the environment directly.
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEV_SECRET_KEY = "arcadia-development-key-not-for-production"
+
+ARCADIA_ENV = env.str("ARCADIA_ENV", default="development")
+IS_PRODUCTION = ARCADIA_ENV == "production"
+
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+if IS_PRODUCTION:
+    if SECRET_KEY == DEV_SECRET_KEY:
+        raise ImproperlyConfigured("ARCADIA_ENV=production needs its own SECRET_KEY.")
+    if DEBUG:
+        raise ImproperlyConfigured("ARCADIA_ENV=production refuses DEBUG=True.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "inventory",
+    "provisioning",
+    "deployments",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "arcadia.urls"
+WSGI_APPLICATION = "arcadia.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ---------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded worker runs in threads beside the web process: WAL lets
+    # readers and the writer proceed together, IMMEDIATE avoids the
+    # read-then-upgrade deadlock, and the timeout waits out a busy writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- Celery -----------------------------------------------------------------
+# No broker configured means the embedded mode: an in-process worker on the
+# memory:// transport (see arcadia/embedded.py). Eager mode is not used for
+# it because eager Celery runs no errbacks with propagation and recurses on
+# retries, so compensation would not run as it does in production.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
+ARCADIA_EMBEDDED_WORKER = CELERY_BROKER_URL.startswith("memory://")
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = False
+# Delivery rules (DESIGN.md rule 7): a message is acknowledged only after
+# its task finished, and requeued when the worker process dies under it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
+# The database is the source of truth: no result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# Redis redelivers an unacked (or countdown) message after this long. It
+# must exceed the longest step plus the longest countdown, otherwise a task
+# runs twice concurrently; the step lease covers what slips through.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Flower sees tasks only when workers send events.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_TIMEZONE = TIME_ZONE
+
+# --- DigitalOcean and the simulator -------------------------------------------
+DOSIM_TOKEN = env.str("DOSIM_TOKEN", default="dosim-token")
+DOSIM_DEFAULT_URL = "http://127.0.0.1:8089/v2/"
+DIGITALOCEAN_TOKEN = env.str("DIGITALOCEAN_TOKEN", default=DOSIM_TOKEN)
+DIGITALOCEAN_API_URL = env.str(
+    "DIGITALOCEAN_API_URL",
+    default=DOSIM_DEFAULT_URL if DIGITALOCEAN_TOKEN == DOSIM_TOKEN else "https://api.digitalocean.com/v2/",
+)
+DIGITALOCEAN_REQUEST_TIMEOUT = env.float("DIGITALOCEAN_REQUEST_TIMEOUT", default=15.0)
+
+# --- provisioning ---------------------------------------------------------------
+ARCADIA_DNS_DOMAIN = env.str("ARCADIA_DNS_DOMAIN", default="arcadia.test")
+ARCADIA_DROPLET_POLL_INTERVAL = env.float("ARCADIA_DROPLET_POLL_INTERVAL", default=5.0)
+ARCADIA_DROPLET_ACTIVE_TIMEOUT = env.float("ARCADIA_DROPLET_ACTIVE_TIMEOUT", default=600.0)
+ARCADIA_SAGA_STALL_TIMEOUT = env.float("ARCADIA_SAGA_STALL_TIMEOUT", default=300.0)
+
+# --- API ------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Arcadia API",
+    "DESCRIPTION": "Provision tenant deployments on DigitalOcean as compensating sagas.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+FLOWER_URL = env.str("FLOWER_URL", default="")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # python-digitalocean logs request headers at DEBUG: keep it quiet so
+        # the bearer token can never reach a log.
+        "digitalocean": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,100 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from arcadia.transitions import StatusMachineMixin, Transitions
+
+
+class Tenant(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=50, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+
+class TenantMembership(models.Model):
+    """Maps a user to a tenant; a user sees only the tenants it belongs to."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tenant_memberships"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="uniq_membership_tenant_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.tenant}"
+
+
+class DeploymentStatus(models.TextChoices):
+    PENDING = "pending"
+    PROVISIONING = "provisioning"
+    ACTIVE = "active"
+    DEPROVISIONING = "deprovisioning"
+    DELETED = "deleted"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+_S = DeploymentStatus
+
+# Live deployments own their hostname; cancelled and deleted ones free it.
+RELEASED_STATUSES = [_S.CANCELLED, _S.DELETED]
+
+
+class Deployment(StatusMachineMixin, models.Model):
+    TRANSITIONS = Transitions(
+        {
+            _S.PENDING: {_S.PROVISIONING, _S.CANCELLED, _S.DELETED},
+            # provisioning -> cancelled: the provisioning saga compensated.
+            _S.PROVISIONING: {_S.ACTIVE, _S.CANCELLED},
+            # active -> provisioning: activate_deployment's compensation.
+            _S.ACTIVE: {_S.DEPROVISIONING, _S.PROVISIONING},
+            # deprovisioning -> active: a teardown that compensated;
+            # -> failed: a teardown that could not finish nor undo itself.
+            _S.DEPROVISIONING: {_S.DELETED, _S.ACTIVE, _S.FAILED},
+            # An operator retries the teardown of a failed deployment.
+            _S.FAILED: {_S.DEPROVISIONING},
+            _S.CANCELLED: set(),
+            _S.DELETED: set(),
+        }
+    )
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="deployments")
+    name = models.CharField(max_length=40)
+    hostname = models.CharField(max_length=253)
+    region = models.CharField(max_length=32)
+    size = models.CharField(max_length=64)
+    image = models.CharField(max_length=128)
+    status = models.CharField(max_length=20, choices=DeploymentStatus.choices, default=_S.PENDING)
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hostname"],
+                condition=~Q(status__in=RELEASED_STATUSES),
+                name="uniq_live_deployment_hostname",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="uniq_deployment_idempotency_key",
+            ),
+        ]
+
+    def __str__(self):
+        return self.hostname

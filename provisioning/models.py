@@ -1,0 +1,156 @@
+"""Saga rows: the durable log the engine runs from.
+
+Celery messages are only transport; these rows say what has happened. The
+engine changes statuses through the tables below (``transition_to`` or a
+conditional UPDATE over ``TRANSITIONS.sources_of``), never ad hoc.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from arcadia.transitions import StatusMachineMixin, Transitions
+
+
+class SagaStatus(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    COMPENSATING = "compensating"
+    COMPENSATED = "compensated"
+    COMPENSATION_FAILED = "compensation_failed"
+
+
+_G = SagaStatus
+
+# A saga in one of these needs nothing more from the engine (an operator may
+# still retry a compensation_failed one, which makes it live again).
+SAGA_TERMINAL_STATUSES = [_G.SUCCEEDED, _G.COMPENSATED, _G.COMPENSATION_FAILED]
+SAGA_LIVE_STATUSES = [_G.PENDING, _G.RUNNING, _G.COMPENSATING]
+
+
+class Saga(StatusMachineMixin, models.Model):
+    TRANSITIONS = Transitions(
+        {
+            _G.PENDING: {_G.RUNNING, _G.COMPENSATING},
+            _G.RUNNING: {_G.SUCCEEDED, _G.COMPENSATING},
+            _G.COMPENSATING: {_G.COMPENSATED, _G.COMPENSATION_FAILED},
+            # An operator's retry of the failed compensations.
+            _G.COMPENSATION_FAILED: {_G.COMPENSATING},
+            _G.SUCCEEDED: set(),
+            _G.COMPENSATED: set(),
+        }
+    )
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=64)
+    # A saga finishes on the definition version it started with.
+    version = models.PositiveIntegerField(default=1)
+    # A string reference: the engine never imports the deployments app.
+    deployment = models.ForeignKey(
+        "deployments.Deployment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sagas",
+    )
+    status = models.CharField(max_length=24, choices=SagaStatus.choices, default=_G.PENDING)
+    # Inputs given at start plus every step's outputs, merged in step order.
+    context = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    cancel_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped on every transition of the saga or one of its steps: the
+    # sweeper's measure of progress.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deployment"],
+                condition=Q(status__in=SAGA_LIVE_STATUSES),
+                name="uniq_live_saga_per_deployment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.id}"
+
+
+class StepStatus(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    COMPENSATING = "compensating"
+    COMPENSATED = "compensated"
+    COMPENSATION_FAILED = "compensation_failed"
+    SKIPPED = "skipped"
+
+
+_T = StepStatus
+
+
+class SagaStep(StatusMachineMixin, models.Model):
+    TRANSITIONS = Transitions(
+        {
+            # pending -> skipped: never started because the saga failed or
+            # was cancelled before reaching it.
+            _T.PENDING: {_T.RUNNING, _T.SKIPPED},
+            # running -> compensating: the run died under an expired lease
+            # and the saga is compensating; the step may have half-happened.
+            _T.RUNNING: {_T.SUCCEEDED, _T.FAILED, _T.COMPENSATING},
+            _T.SUCCEEDED: {_T.COMPENSATING},
+            _T.FAILED: {_T.COMPENSATING},
+            _T.COMPENSATING: {_T.COMPENSATED, _T.COMPENSATION_FAILED},
+            _T.COMPENSATION_FAILED: {_T.COMPENSATING},
+            _T.COMPENSATED: set(),
+            _T.SKIPPED: set(),
+        }
+    )
+
+    saga = models.ForeignKey(Saga, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveSmallIntegerField()
+    # Stored data: a step's name is never renamed.
+    name = models.CharField(max_length=64)
+    status = models.CharField(max_length=24, choices=StepStatus.choices, default=_T.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    compensation_attempts = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    compensated_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    celery_task_id = models.CharField(max_length=64, blank=True, default="")
+    # The claim: whoever holds an unexpired lease runs the step; a delivery
+    # that finds the lease expired takes the step over.
+    lease_owner = models.CharField(max_length=128, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["saga", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["saga", "index"], name="uniq_step_saga_index"),
+        ]
+
+    def __str__(self):
+        return f"{self.saga_id}#{self.index} {self.name}"
+
+
+class SagaEvent(models.Model):
+    """Append-only timeline of a saga (what CloudFormation calls stack events)."""
+
+    saga = models.ForeignKey(Saga, on_delete=models.CASCADE, related_name="events")
+    step = models.ForeignKey(SagaStep, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    event = models.CharField(max_length=48)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.at:%H:%M:%S} {self.event}"
