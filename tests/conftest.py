@@ -5,6 +5,8 @@ from rest_framework.test import APIClient
 
 from tests import factories
 
+pytest_plugins = ["tests.support.dosim", "tests.support.worker"]
+
 
 @pytest.fixture
 def api_client():

@@ -1,0 +1,1 @@
+"""Fixtures for the DigitalOcean simulator (filled in by the dosim issue)."""

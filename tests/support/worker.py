@@ -1,0 +1,1 @@
+"""Fixtures for a real Celery worker process (filled in by the engine issue)."""
