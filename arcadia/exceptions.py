@@ -1,0 +1,62 @@
+"""One error type for business rules, and the API's mapping of errors.
+
+Services raise :class:`ApplicationError` when a request breaks a rule
+(a name already taken, a deployment in the wrong state); the API turns it
+into a 400 with the same ``{"field": ["message"]}`` shape DRF uses for
+serializer errors, so clients parse one format. Anything a view lets escape
+becomes a 400/404/409 here rather than a 500.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from arcadia.transitions import IllegalTransition
+
+logger = logging.getLogger(__name__)
+
+
+class ApplicationError(Exception):
+    """A request that breaks a business rule. ``fields`` maps field names to
+    messages when the rule concerns particular input fields."""
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+    def as_data(self) -> dict:
+        if self.fields:
+            return {name: [text] for name, text in self.fields.items()}
+        return {"detail": self.message}
+
+
+def exception_handler(exc, context):
+    """DRF exception handler: business errors → 400, illegal status changes
+    → 409, Django's validation errors → 400; DRF's own errors unchanged."""
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_data(), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IllegalTransition):
+        detail = f"The deployment is {exc.current}; it cannot become {exc.target}."
+        return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return drf_exception_handler(exc, context)
+
+
+class ApiErrorsMixin:
+    """Use :func:`exception_handler` for this view whatever the global
+    ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` says (the API owns its errors)."""
+
+    def get_exception_handler(self):
+        return exception_handler

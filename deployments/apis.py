@@ -1,0 +1,132 @@
+"""HTTP API for deployments and sagas. Views validate, call one service or
+selector, and serialize; the rules live in services."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from arcadia.exceptions import ApiErrorsMixin
+from deployments import services
+from deployments.filters import DeploymentFilter, SagaFilter
+from deployments.models import Deployment, DeploymentStatus
+from deployments.selectors import deployment_list, saga_detail_list, saga_list, tenant_for_request
+from deployments.serializers import (
+    DeploymentCreateInputSerializer,
+    DeploymentOutputSerializer,
+    SagaDetailOutputSerializer,
+    SagaOutputSerializer,
+)
+from provisioning.models import Saga
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="A retried POST with the same key (per tenant) returns the same deployment "
+    "and starts nothing new.",
+)
+IDEMPOTENCY_KEY_MAX = 255
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List deployments (your tenants'; all for staff)"),
+    retrieve=extend_schema(summary="A deployment with its current saga and every step"),
+)
+class DeploymentViewSet(
+    ApiErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    # For the schema generator only; requests go through get_queryset.
+    queryset = Deployment.objects.none()
+    filterset_class = DeploymentFilter
+
+    def get_queryset(self):
+        return deployment_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        # The browsable API builds its form from this on the list page.
+        if self.action == "create":
+            return DeploymentCreateInputSerializer
+        return DeploymentOutputSerializer
+
+    def _answer(self, deployment, code, **headers) -> Response:
+        """Re-read through the selector so the body shows the saga just started."""
+        deployment = self.get_queryset().get(pk=deployment.pk)
+        body = DeploymentOutputSerializer(deployment, context=self.get_serializer_context()).data
+        location = reverse("deployment-detail", kwargs={"pk": deployment.pk})
+        return Response(body, status=code, headers={"Location": location, **headers})
+
+    @extend_schema(
+        summary="Create a deployment (and provision it)",
+        parameters=[IDEMPOTENCY_KEY],
+        request=DeploymentCreateInputSerializer,
+        responses={
+            202: OpenApiResponse(DeploymentOutputSerializer, "provisioning started (provision: true)"),
+            201: OpenApiResponse(DeploymentOutputSerializer, "created pending (provision: false)"),
+        },
+    )
+    def create(self, request):
+        data = DeploymentCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > IDEMPOTENCY_KEY_MAX:
+            return Response({"Idempotency-Key": ["At most 255 characters."]}, status=400)
+        tenant = tenant_for_request(user=request.user, slug=fields.pop("tenant", None))
+        result = services.deployment_create(tenant=tenant, idempotency_key=key, **fields)
+        provisioned = result.deployment.status != DeploymentStatus.PENDING
+        headers = {} if result.created else {"Idempotent-Replayed": "true"}
+        code = status.HTTP_202_ACCEPTED if provisioned else status.HTTP_201_CREATED
+        return self._answer(result.deployment, code, **headers)
+
+    @extend_schema(
+        summary="Provision a pending deployment",
+        request=None,
+        responses={202: DeploymentOutputSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def provision(self, request, pk=None):
+        deployment = self.get_object()
+        services.deployment_provision(deployment=deployment)
+        return self._answer(deployment, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Cancel: a pending deployment at once, a provisioning one at its saga's next step",
+        request=None,
+        responses={202: DeploymentOutputSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        deployment = self.get_object()
+        services.deployment_cancel(deployment=deployment)
+        return self._answer(deployment, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Delete: tear down an active deployment (202), or delete a pending one (204)",
+        responses={202: DeploymentOutputSerializer, 204: None},
+    )
+    def destroy(self, request, pk=None):
+        deployment = self.get_object()
+        saga = services.deployment_teardown(deployment=deployment)
+        if saga is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return self._answer(deployment, status.HTTP_202_ACCEPTED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List sagas with their steps", responses=SagaOutputSerializer(many=True)),
+    retrieve=extend_schema(summary="A saga with its steps and events", responses=SagaDetailOutputSerializer),
+)
+class SagaViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Saga.objects.none()
+    filterset_class = SagaFilter
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return saga_detail_list(user=self.request.user)
+        return saga_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        return SagaDetailOutputSerializer if self.action == "retrieve" else SagaOutputSerializer

@@ -1,0 +1,293 @@
+"""Writes for deployments: create, provision, cancel, tear down, and the
+status changes the saga steps ask for.
+
+Every status change goes through ``Deployment.transition_to`` inside a
+transaction holding the row lock. Sagas are started with
+``provisioning.services.saga_start``, whose message leaves only after the
+surrounding transaction commits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
+
+from arcadia.exceptions import ApplicationError
+from deployments.models import Deployment, DeploymentStatus, Tenant, TenantMembership
+from inventory.selectors import cloud_resource_live_for_deployment
+
+PROVISION_KIND = "provision_deployment"
+TEARDOWN_KIND = "teardown_deployment"
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+DNS_LABEL_MAX = 63
+
+_S = DeploymentStatus
+
+
+def deployment_dns_label(*, name: str, tenant_slug: str) -> str:
+    """The A record's name inside ``ARCADIA_DNS_DOMAIN``: ``<name>-<tenant>``."""
+    return f"{name}-{tenant_slug}"
+
+
+def deployment_hostname(*, name: str, tenant_slug: str) -> str:
+    return f"{deployment_dns_label(name=name, tenant_slug=tenant_slug)}.{settings.ARCADIA_DNS_DOMAIN}"
+
+
+def _check_label(*, name: str, tenant: Tenant) -> None:
+    label = deployment_dns_label(name=name, tenant_slug=tenant.slug)
+    if len(label) > DNS_LABEL_MAX:
+        raise ApplicationError(
+            "Name too long for a hostname.",
+            fields={"name": f"'{label}' exceeds {DNS_LABEL_MAX} characters; choose a shorter name."},
+        )
+    if not DNS_LABEL.match(label):
+        raise ApplicationError(
+            "Tenant slug is not a valid DNS label.",
+            fields={"name": f"'{label}' is not a valid DNS label."},
+        )
+
+
+@dataclass(frozen=True)
+class DeploymentCreated:
+    deployment: Deployment
+    created: bool  # False: an Idempotency-Key replay returned an earlier one
+
+
+def deployment_create(
+    *,
+    tenant: Tenant,
+    name: str,
+    region: str,
+    size: str,
+    image: str,
+    provision: bool = True,
+    idempotency_key: str = "",
+) -> DeploymentCreated:
+    """Create a deployment, in ``pending``, or in ``provisioning`` with its
+    saga started (sent after commit) when ``provision`` is true.
+
+    With an ``idempotency_key``, a second call for the same tenant returns
+    the first deployment and starts nothing; reusing the key for a different
+    request is an error.
+    """
+    _check_label(name=name, tenant=tenant)
+    request = {"name": name, "region": region, "size": size, "image": image}
+    if idempotency_key and (earlier := _by_idempotency_key(tenant, idempotency_key)):
+        return _replay(earlier, request)
+    try:
+        with transaction.atomic():
+            deployment = Deployment.objects.create(
+                tenant=tenant,
+                hostname=deployment_hostname(name=name, tenant_slug=tenant.slug),
+                idempotency_key=idempotency_key,
+                **request,
+            )
+            if provision:
+                _start_provisioning(deployment)
+    except IntegrityError:
+        # A concurrent twin with the same key won the race, or the hostname
+        # belongs to a live deployment.
+        if idempotency_key and (earlier := _by_idempotency_key(tenant, idempotency_key)):
+            return _replay(earlier, request)
+        raise ApplicationError(
+            "Hostname taken.",
+            fields={
+                "name": "A live deployment already uses "
+                f"{deployment_hostname(name=name, tenant_slug=tenant.slug)}."
+            },
+        ) from None
+    return DeploymentCreated(deployment=deployment, created=True)
+
+
+def _by_idempotency_key(tenant: Tenant, key: str) -> Deployment | None:
+    return Deployment.objects.filter(tenant=tenant, idempotency_key=key).first()
+
+
+def _replay(earlier: Deployment, request: dict) -> DeploymentCreated:
+    if any(getattr(earlier, field) != value for field, value in request.items()):
+        raise ApplicationError("This Idempotency-Key was already used for a different request.")
+    return DeploymentCreated(deployment=earlier, created=False)
+
+
+def _start_provisioning(deployment: Deployment):
+    # Imported here: the engine's services import the saga registry, which
+    # must not be loaded while Django is still importing models.
+    from provisioning.services import saga_start
+
+    deployment.transition_to(_S.PROVISIONING)
+    deployment.save(update_fields=["status", "updated_at"])
+    return saga_start(kind=PROVISION_KIND, deployment=deployment, context=_provision_context(deployment))
+
+
+def _provision_context(deployment: Deployment) -> dict:
+    """Everything the provisioning steps need, frozen at start so a saga
+    finishes on the inputs it began with."""
+    label = deployment_dns_label(name=deployment.name, tenant_slug=deployment.tenant.slug)
+    return {
+        "deployment_id": deployment.pk,
+        "tenant_id": deployment.tenant_id,
+        "droplet_name": label,
+        "region": deployment.region,
+        "size": deployment.size,
+        "image": deployment.image,
+        "hostname": deployment.hostname,
+        "dns_domain": settings.ARCADIA_DNS_DOMAIN,
+        "dns_name": label,
+    }
+
+
+def _locked(deployment_id: int) -> Deployment:
+    return Deployment.objects.select_for_update().select_related("tenant").get(pk=deployment_id)
+
+
+@transaction.atomic
+def deployment_provision(*, deployment: Deployment):
+    """Start provisioning a ``pending`` deployment; returns the saga."""
+    deployment = _locked(deployment.pk)
+    if deployment.status != _S.PENDING:
+        raise ApplicationError(
+            f"Only a pending deployment can be provisioned; this one is {deployment.status}."
+        )
+    return _start_provisioning(deployment)
+
+
+def deployment_cancel(*, deployment: Deployment) -> Deployment:
+    """Cancel a pending deployment at once, or ask a provisioning one's saga
+    to stop: it compensates at its next step boundary."""
+    from provisioning.services import saga_request_cancel
+
+    with transaction.atomic():
+        deployment = _locked(deployment.pk)
+        if deployment.status == _S.PENDING:
+            deployment.transition_to(_S.CANCELLED)
+            deployment.save(update_fields=["status", "updated_at"])
+            return deployment
+        saga = _live_saga(deployment, PROVISION_KIND)
+        if deployment.status != _S.PROVISIONING or saga is None:
+            raise ApplicationError(
+                "Only a pending or provisioning deployment can be cancelled; "
+                f"this one is {deployment.status}."
+            )
+    saga_request_cancel(saga=saga)
+    return deployment
+
+
+def _live_saga(deployment: Deployment, kind: str):
+    from provisioning.models import SAGA_LIVE_STATUSES
+
+    return deployment.sagas.filter(kind=kind, status__in=SAGA_LIVE_STATUSES).first()
+
+
+def deployment_teardown(*, deployment: Deployment):
+    """DELETE: a pending deployment is deleted at once (returns ``None``);
+    an active one (or a failed teardown, retried) starts the teardown saga
+    (returned, sent after commit)."""
+    from provisioning.services import saga_start
+
+    with transaction.atomic():
+        deployment = _locked(deployment.pk)
+        if deployment.status == _S.PENDING:
+            deployment.transition_to(_S.DELETED)
+            deployment.save(update_fields=["status", "updated_at"])
+            return None
+        if deployment.status not in (_S.ACTIVE, _S.FAILED):
+            raise ApplicationError(
+                "Only a pending, active or failed deployment can be deleted; "
+                f"this one is {deployment.status}."
+            )
+        deployment.transition_to(_S.DEPROVISIONING)
+        deployment.save(update_fields=["status", "updated_at"])
+        return saga_start(kind=TEARDOWN_KIND, deployment=deployment, context=_teardown_context(deployment))
+
+
+def _teardown_context(deployment: Deployment) -> dict:
+    resource = cloud_resource_live_for_deployment(deployment_id=deployment.pk)
+    label = deployment_dns_label(name=deployment.name, tenant_slug=deployment.tenant.slug)
+    return {
+        "deployment_id": deployment.pk,
+        "tenant_id": deployment.tenant_id,
+        "cloud_resource_id": resource.pk if resource else None,
+        "droplet_id": int(resource.external_id) if resource else None,
+        "ipv4": resource.ipv4 if resource else None,
+        "hostname": deployment.hostname,
+        "dns_domain": settings.ARCADIA_DNS_DOMAIN,
+        "dns_name": label,
+    }
+
+
+# --- status changes asked for by saga steps ---------------------------------
+# Each is idempotent: a deployment already in the target status is left
+# alone, so a retried or redelivered step is harmless. An illegal change
+# raises IllegalTransition, which the step reports as a permanent failure.
+
+
+@transaction.atomic
+def _deployment_move(*, deployment_id: int, target: str) -> Deployment:
+    deployment = _locked(deployment_id)
+    if deployment.status != target:
+        deployment.transition_to(target)
+        deployment.save(update_fields=["status", "updated_at"])
+    return deployment
+
+
+def deployment_mark_provisioning(*, deployment_id: int) -> Deployment:
+    return _deployment_move(deployment_id=deployment_id, target=_S.PROVISIONING)
+
+
+def deployment_mark_cancelled(*, deployment_id: int) -> Deployment:
+    return _deployment_move(deployment_id=deployment_id, target=_S.CANCELLED)
+
+
+def deployment_activate(*, deployment_id: int) -> Deployment:
+    return _deployment_move(deployment_id=deployment_id, target=_S.ACTIVE)
+
+
+def deployment_deactivate(*, deployment_id: int) -> Deployment:
+    """Undo :func:`deployment_activate` (back to ``provisioning``); a
+    deployment already past it (cancelled) stays as it is."""
+    with transaction.atomic():
+        if _locked(deployment_id).status != _S.ACTIVE:
+            return Deployment.objects.get(pk=deployment_id)
+        return _deployment_move(deployment_id=deployment_id, target=_S.PROVISIONING)
+
+
+def deployment_mark_deprovisioning(*, deployment_id: int) -> Deployment:
+    return _deployment_move(deployment_id=deployment_id, target=_S.DEPROVISIONING)
+
+
+def deployment_end_teardown(*, deployment_id: int, droplet_destroyed: bool) -> Deployment:
+    """A teardown that compensated: back to ``active`` while the droplet
+    still exists, ``failed`` once it is gone (an operator must finish)."""
+    target = _S.FAILED if droplet_destroyed else _S.ACTIVE
+    return _deployment_move(deployment_id=deployment_id, target=target)
+
+
+def deployment_mark_deleted(*, deployment_id: int) -> Deployment:
+    return _deployment_move(deployment_id=deployment_id, target=_S.DELETED)
+
+
+# --- tenants and users ------------------------------------------------------
+
+
+@transaction.atomic
+def tenant_user_create(
+    *, tenant_slug: str, username: str, tenant_name: str = ""
+) -> tuple[Tenant, object, str]:
+    """Create (or reuse) the tenant, the user and its membership; return the
+    user's API token. Safe to run twice."""
+    if not DNS_LABEL.match(tenant_slug) or len(tenant_slug) > 20:
+        raise ApplicationError(
+            "Bad tenant slug.",
+            fields={"tenant": "lowercase letters, digits and inner hyphens, at most 20 characters"},
+        )
+    tenant, _ = Tenant.objects.get_or_create(slug=tenant_slug, defaults={"name": tenant_name or tenant_slug})
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    TenantMembership.objects.get_or_create(tenant=tenant, user=user)
+    token, _ = Token.objects.get_or_create(user=user)
+    return tenant, user, token.key

@@ -1,0 +1,47 @@
+"""HTTP API for the inventory: read-only."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+
+from arcadia.exceptions import ApiErrorsMixin
+from inventory.models import CloudResource, ResourceStatus
+from inventory.selectors import cloud_resource_list
+
+
+class CloudResourceFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ResourceStatus.choices)
+    deployment = django_filters.NumberFilter(field_name="deployment_id")
+
+    class Meta:
+        model = CloudResource
+        fields = ["status", "deployment"]
+
+
+class CloudResourceOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider = serializers.CharField()
+    kind = serializers.CharField()
+    external_id = serializers.CharField()
+    name = serializers.CharField()
+    region = serializers.CharField()
+    size = serializers.CharField()
+    ipv4 = serializers.IPAddressField(allow_null=True)
+    status = serializers.CharField()
+    tenant = serializers.CharField(source="tenant.slug", allow_null=True, default=None)
+    deployment = serializers.IntegerField(source="deployment_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cloud resources (your tenants'; all for staff)"),
+    retrieve=extend_schema(summary="One cloud resource"),
+)
+class CloudResourceViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = CloudResource.objects.none()  # for the schema generator only
+    serializer_class = CloudResourceOutputSerializer
+    filterset_class = CloudResourceFilter
+
+    def get_queryset(self):
+        return cloud_resource_list(user=self.request.user)
