@@ -59,13 +59,14 @@ def check_database():
 
 
 def check_broker():
-    if getattr(settings, "ARCADIA_EMBEDDED_WORKER", False):
-        # memory:// lives inside this process: there is nothing to reach.
+    url = settings.CELERY_BROKER_URL
+    if url.startswith("memory://"):
+        # The embedded in-process transport: there is nothing to reach.
         return "embedded"
     from arcadia.celery import app
 
     timeouts = {"socket_connect_timeout": CHECK_TIMEOUT, "socket_timeout": CHECK_TIMEOUT}
-    with app.connection_for_write(connect_timeout=CHECK_TIMEOUT, transport_options=timeouts) as conn:
+    with app.connection_for_write(url, connect_timeout=CHECK_TIMEOUT, transport_options=timeouts) as conn:
         # Connecting opens a channel, where the Redis transport pings the
         # server. One attempt without kombu's default 2 s pause before retry.
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=CHECK_TIMEOUT)
@@ -75,7 +76,8 @@ def check_broker():
 CHECKS = {"database": check_database, "broker": check_broker}
 
 
-def run_checks(checks=None, timeout=CHECK_TIMEOUT):
+def run_checks(checks=None, timeout=None):
+    timeout = CHECK_TIMEOUT if timeout is None else timeout
     results = {}
     for name, check in (checks or CHECKS).items():
         started = time.monotonic()

@@ -1,3 +1,9 @@
+"""Cloud resources in the admin, read-only.
+
+Rows are written by the provisioning sagas and kept forever (a destroyed
+droplet keeps its row for audit and billing), so the admin only lists them.
+"""
+
 from django.contrib import admin
 
 from inventory.models import CloudResource
@@ -7,5 +13,30 @@ from inventory.models import CloudResource
 class CloudResourceAdmin(admin.ModelAdmin):
     list_display = ["external_id", "provider", "kind", "name", "status", "ipv4", "tenant", "deployment"]
     list_filter = ["status", "provider", "tenant"]
-    search_fields = ["external_id", "name"]
+    search_fields = ["external_id", "name", "ipv4"]
     list_select_related = ["tenant", "deployment"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "provider",
+        "kind",
+        "external_id",
+        "name",
+        "region",
+        "size",
+        "ipv4",
+        "status",
+        "tenant",
+        "deployment",
+        "created_at",
+        "updated_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,22 +1,233 @@
-from django.contrib import admin
+"""Operators' view of sagas: what ran, what failed, and the buttons to act.
 
-from provisioning.models import Saga, SagaEvent, SagaStep
+Saga, step and event rows are the engine's durable log, so the admin never
+edits them: every page is read-only and the only writes are the actions,
+each a thin call into an engine service (which owns the rules and the
+locking). Who may run actions: staff holding ``provisioning.change_saga``.
+"""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+from provisioning.models import Saga, SagaEvent, SagaStep, StepStatus
+
+COMPENSATION_STATUSES = {StepStatus.COMPENSATING, StepStatus.COMPENSATED, StepStatus.COMPENSATION_FAILED}
+
+
+class ReadOnlyAdminMixin:
+    """Viewable, never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def step_phase(step: SagaStep) -> str:
+    return "compensation" if step.status in COMPENSATION_STATUSES else "forward"
+
+
+def step_duration(step: SagaStep) -> str:
+    if not step.started_at:
+        return "—"
+    end = step.finished_at or timezone.now()
+    seconds = (end - step.started_at).total_seconds()
+    running = "" if step.finished_at else " (running)"
+    return f"{seconds:.1f} s{running}"
+
+
+def timestamp(value) -> str:
+    """Seconds matter when reading a saga's log; the admin's default format drops them."""
+    if value is None:
+        return "—"
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def flower_task_link(task_id: str) -> str:
+    """The step's Celery task in Flower, or the bare id when Flower's URL is unknown."""
+    if not task_id:
+        return "—"
+    if not settings.FLOWER_URL:
+        return task_id
+    url = f"{settings.FLOWER_URL.rstrip('/')}/task/{task_id}"
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, task_id)
+
+
+class SagaStepInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = SagaStep
+    template = "admin/provisioning/readonly_table.html"
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    fields = [
+        "index",
+        "name",
+        "status",
+        "phase",
+        "attempts",
+        "compensation_attempts",
+        "started",
+        "finished",
+        "duration",
+        "compensated",
+        "last_error",
+        "celery_task",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="started")
+    def started(self, step):
+        return timestamp(step.started_at)
+
+    @admin.display(description="finished")
+    def finished(self, step):
+        return timestamp(step.finished_at)
+
+    @admin.display(description="compensated")
+    def compensated(self, step):
+        return timestamp(step.compensated_at)
+
+    @admin.display(description="phase")
+    def phase(self, step):
+        return step_phase(step)
+
+    @admin.display(description="duration")
+    def duration(self, step):
+        return step_duration(step)
+
+    @admin.display(description="Celery task")
+    def celery_task(self, step):
+        return flower_task_link(step.celery_task_id)
+
+
+class SagaEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = SagaEvent
+    template = "admin/provisioning/readonly_table.html"
+    extra = 0
+    can_delete = False
+    fields = ["time", "step_name", "event", "detail"]
+    readonly_fields = fields
+    verbose_name_plural = "timeline"
+
+    @admin.display(description="at")
+    def time(self, event):
+        return timestamp(event.at)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("step")
+
+    @admin.display(description="step")
+    def step_name(self, event):
+        return event.step.name if event.step_id else "—"
 
 
 @admin.register(Saga)
-class SagaAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "deployment", "status", "created_at", "updated_at"]
+class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["short_id", "kind", "deployment", "status", "progress", "age", "cancel_requested"]
     list_filter = ["status", "kind"]
+    search_fields = ["=id", "deployment__hostname", "deployment__name"]
     list_select_related = ["deployment"]
+    date_hierarchy = "created_at"
+    fields = [
+        "id",
+        "kind",
+        "version",
+        "deployment",
+        "status",
+        "progress",
+        "cancel_requested",
+        "error",
+        "context",
+        "created_at",
+        "updated_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+    inlines = [SagaStepInline, SagaEventInline]
+    actions = ["retry_compensation", "resume", "request_cancel"]
+
+    def get_queryset(self, request):
+        # Progress for the whole page in the same query: no per-row COUNT.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                steps_total=Count("steps", distinct=True),
+                steps_done=Count("steps", filter=Q(steps__status=StepStatus.SUCCEEDED), distinct=True),
+            )
+        )
+
+    def has_operate_permission(self, request):
+        return request.user.is_staff and request.user.has_perm("provisioning.change_saga")
+
+    @admin.display(description="id", ordering="id")
+    def short_id(self, saga):
+        return str(saga.id)[:8]
+
+    @admin.display(description="progress")
+    def progress(self, saga):
+        return f"{saga.steps_done}/{saga.steps_total}"
+
+    @admin.display(description="age", ordering="created_at")
+    def age(self, saga):
+        return timesince(saga.created_at)
+
+    def _run(self, request, queryset, service_name, verb):
+        """Call the engine service per saga; one saga's refusal does not stop the others."""
+        # Imported here: the admin module loads with the URLconf, and the
+        # engine's services pull in Celery tasks that need not load with it.
+        from provisioning import services
+
+        service = getattr(services, service_name)
+        done = 0
+        for saga in queryset:
+            try:
+                service(saga=saga)
+            except Exception as exc:  # an operator needs the reason, not a 500
+                link = reverse("admin:provisioning_saga_change", args=[saga.pk])
+                self.message_user(
+                    request,
+                    format_html('<a href="{}">{}</a>: {} refused: {}', link, saga.pk, verb, exc),
+                    messages.ERROR,
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb}: {done} saga(s).", messages.SUCCESS)
+
+    @admin.action(description="Retry failed compensations", permissions=["operate"])
+    def retry_compensation(self, request, queryset):
+        self._run(request, queryset, "saga_retry_compensation", "Retry compensation")
+
+    @admin.action(description="Resume stalled sagas", permissions=["operate"])
+    def resume(self, request, queryset):
+        self._run(request, queryset, "saga_resume", "Resume")
+
+    @admin.action(description="Cancel (compensate at the next step)", permissions=["operate"])
+    def request_cancel(self, request, queryset):
+        self._run(request, queryset, "saga_request_cancel", "Cancel")
 
 
 @admin.register(SagaStep)
-class SagaStepAdmin(admin.ModelAdmin):
-    list_display = ["saga", "index", "name", "status", "attempts", "compensation_attempts"]
+class SagaStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Steps across sagas, e.g. every ``compensation_failed`` step right now."""
+
+    list_display = ["saga", "index", "name", "status", "attempts", "compensation_attempts", "started_at"]
     list_filter = ["status", "name"]
+    list_select_related = ["saga"]
 
 
 @admin.register(SagaEvent)
-class SagaEventAdmin(admin.ModelAdmin):
+class SagaEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "saga", "step", "event"]
     list_filter = ["event"]
+    list_select_related = ["saga", "step"]

@@ -1,0 +1,186 @@
+"""Operators open every admin list and detail page and see what they need."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from deployments.models import DeploymentStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode()
+
+
+def test_deployment_list_shows_status_tenant_hostname_and_current_saga(staff_client, failed_saga):
+    page = _get(staff_client, reverse("admin:deployments_deployment_changelist"))
+    deployment = failed_saga.deployment
+    assert deployment.hostname in page
+    assert deployment.tenant.slug in page
+    assert 'class="field-status">Provisioning<' in page
+    assert 'class="field-current_saga_status">Compensation Failed<' in page
+
+
+def test_deployment_list_filters_and_search(staff_client, failed_saga):
+    other = factories.DeploymentFactory(name="blog", status=DeploymentStatus.ACTIVE)
+    url = reverse("admin:deployments_deployment_changelist")
+    by_status = _get(staff_client, url, status__exact="active")
+    assert other.hostname in by_status and failed_saga.deployment.hostname not in by_status
+    by_tenant = _get(staff_client, url, tenant__id__exact=failed_saga.deployment.tenant_id)
+    assert failed_saga.deployment.hostname in by_tenant and other.hostname not in by_tenant
+    by_search = _get(staff_client, url, q="blog")
+    assert other.hostname in by_search and failed_saga.deployment.hostname not in by_search
+
+
+def test_deployment_detail_links_its_sagas(staff_client, failed_saga):
+    url = reverse("admin:deployments_deployment_change", args=[failed_saga.deployment.pk])
+    page = _get(staff_client, url)
+    assert reverse("admin:provisioning_saga_change", args=[failed_saga.pk]) in page
+    # Read-only: no save button, no editable status field.
+    assert 'name="_save"' not in page
+    assert 'name="status"' not in page
+
+
+def test_saga_list_shows_kind_status_progress_and_age(staff_client, failed_saga):
+    page = _get(staff_client, reverse("admin:provisioning_saga_changelist"))
+    assert 'class="field-kind">provision_deployment<' in page
+    assert 'class="field-status">Compensation Failed<' in page
+    assert str(failed_saga.pk)[:8] in page
+    assert 'class="field-progress">0/4<' in page  # every started step was undone
+    assert 'class="field-age">3\xa0minutes<' in page
+
+
+def test_saga_list_filters_by_status_and_kind(staff_client, failed_saga):
+    other = factories.SagaFactory(kind="teardown_deployment", status="succeeded")
+    url = reverse("admin:provisioning_saga_changelist")
+    page = _get(staff_client, url, status__exact="succeeded")
+    assert str(other.pk)[:8] in page and str(failed_saga.pk)[:8] not in page
+    page = _get(staff_client, url, kind="provision_deployment")
+    assert str(failed_saga.pk)[:8] in page and str(other.pk)[:8] not in page
+
+
+def test_saga_detail_shows_steps_timeline_and_flower_links(staff_client, failed_saga):
+    page = _get(staff_client, reverse("admin:provisioning_saga_change", args=[failed_saga.pk]))
+    for text in [
+        "create_droplet",
+        "Compensation Failed",
+        "DataReadError: 500 from destroy",
+        "compensation",  # the phase column
+        "forward",
+        "2.0 s",  # duration
+        failed_saga.started_for_test.strftime("%Y-%m-%d %H:%M:%S"),  # to the second
+        "create_droplet_event",  # the timeline
+        'href="http://flower.example.test:5555/task/task-create_droplet"',
+    ]:
+        assert text in page, text
+    assert 'name="_save"' not in page
+
+
+def test_saga_detail_without_flower_url_shows_bare_task_ids(staff_client, failed_saga, settings):
+    settings.FLOWER_URL = ""
+    page = _get(staff_client, reverse("admin:provisioning_saga_change", args=[failed_saga.pk]))
+    assert "task-create_droplet" in page
+    assert "/task/task-create_droplet" not in page
+
+
+def test_step_and_event_lists_open(staff_client, failed_saga):
+    steps = _get(staff_client, reverse("admin:provisioning_sagastep_changelist"))
+    assert "wait_droplet_active" in steps
+    events = _get(staff_client, reverse("admin:provisioning_sagaevent_changelist"))
+    assert "register_droplet_event" in events
+
+
+def test_saga_log_cannot_be_edited_or_deleted(staff_client, failed_saga):
+    step = failed_saga.steps.first()
+    for url in [
+        reverse("admin:provisioning_saga_add"),
+        reverse("admin:provisioning_saga_delete", args=[failed_saga.pk]),
+        reverse("admin:provisioning_sagastep_delete", args=[step.pk]),
+    ]:
+        assert staff_client.get(url).status_code == 403, url
+    response = staff_client.post(
+        reverse("admin:provisioning_saga_change", args=[failed_saga.pk]), {"status": "succeeded"}
+    )
+    assert response.status_code == 403
+    failed_saga.refresh_from_db()
+    assert failed_saga.status == "compensation_failed"
+
+
+def test_cloud_resource_list_filters_and_detail(staff_client, failed_saga):
+    deployment = failed_saga.deployment
+    live = factories.CloudResourceFactory(
+        external_id="424242",
+        ipv4="203.0.113.77",
+        status="active",
+        tenant=deployment.tenant,
+        deployment=deployment,
+    )
+    gone = factories.CloudResourceFactory(external_id="515151", status="destroyed")
+    url = reverse("admin:inventory_cloudresource_changelist")
+    page = _get(staff_client, url)
+    for text in ["424242", "203.0.113.77", "DigitalOcean", deployment.hostname, deployment.tenant.slug]:
+        assert text in page, text
+    active_only = _get(staff_client, url, status__exact="active")
+    assert "424242" in active_only and "515151" not in active_only
+    by_tenant = _get(staff_client, url, tenant__id__exact=deployment.tenant_id)
+    assert "424242" in by_tenant and "515151" not in by_tenant
+    by_provider = _get(staff_client, url, provider__exact="digitalocean")
+    assert "424242" in by_provider and "515151" in by_provider
+    detail = _get(staff_client, reverse("admin:inventory_cloudresource_change", args=[live.pk]))
+    assert "203.0.113.77" in detail and 'name="_save"' not in detail
+    assert (
+        staff_client.get(reverse("admin:inventory_cloudresource_delete", args=[gone.pk])).status_code == 403
+    )
+
+
+def _queries_for(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:deployments_deployment_changelist",
+        "admin:provisioning_saga_changelist",
+        "admin:inventory_cloudresource_changelist",
+    ],
+)
+def test_list_pages_cost_the_same_queries_for_3_or_13_rows(staff_client, url_name):
+    def add_rows(n):
+        for _ in range(n):
+            deployment = factories.DeploymentFactory()
+            saga = factories.SagaFactory(deployment=deployment, kind="provision_deployment")
+            factories.SagaStepFactory.create_batch(3, saga=saga)
+            factories.CloudResourceFactory(tenant=deployment.tenant, deployment=deployment)
+
+    url = reverse(url_name)
+    add_rows(3)
+    few = _queries_for(staff_client, url)
+    add_rows(10)
+    many = _queries_for(staff_client, url)
+    assert many == few
+
+
+def test_non_staff_user_is_sent_to_login(client, db):
+    client.force_login(factories.UserFactory(username="tenant-user", is_staff=False))
+    for url in [
+        reverse("admin:index"),
+        reverse("admin:deployments_deployment_changelist"),
+        reverse("admin:provisioning_saga_changelist"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("admin:login")), url
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get(reverse("admin:provisioning_saga_changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
