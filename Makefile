@@ -25,6 +25,11 @@ test: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) ARCADIA_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest --create-db $(PYTEST_ARGS)
 
+# The whole stack on this machine (local PostgreSQL and Redis), under honcho:
+# web, worker, beat, flower and the simulator; prints URLs and a demo token.
+up: $(STAMP)
+	VENV=$(VENV) scripts/up.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
