@@ -8,13 +8,24 @@ locking). Who may run actions: staff holding ``provisioning.change_saga``.
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.views.decorators.http import require_POST
 
-from provisioning.models import Saga, SagaEvent, SagaStep, StepStatus
+from arcadia.exceptions import ApplicationError
+from arcadia.transitions import IllegalTransition
+from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
+
+# What an engine service raises to refuse an operation (the saga is in the
+# wrong state): shown to the operator. Anything else is a bug and surfaces.
+REFUSALS = (ApplicationError, IllegalTransition)
 
 COMPENSATION_STATUSES = {StepStatus.COMPENSATING, StepStatus.COMPENSATED, StepStatus.COMPENSATION_FAILED}
 
@@ -153,6 +164,7 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [SagaStepInline, SagaEventInline]
+    change_form_template = "admin/provisioning/saga/change_form.html"
     actions = ["retry_compensation", "resume", "request_cancel"]
 
     def get_queryset(self, request):
@@ -181,18 +193,36 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def age(self, saga):
         return timesince(saga.created_at)
 
-    def _run(self, request, queryset, service_name, verb):
-        """Call the engine service per saga; one saga's refusal does not stop the others."""
-        # Imported here: the admin module loads with the URLconf, and the
-        # engine's services pull in Celery tasks that need not load with it.
+    # Operator operations: name -> (engine service, verb for messages, the
+    # saga statuses in which the detail page offers it). The service has the
+    # last word: it refuses a saga in the wrong state, and the admin says why.
+    OPERATIONS = {
+        "retry_compensation": (
+            "saga_retry_compensation",
+            "Retry compensation",
+            {SagaStatus.COMPENSATION_FAILED},
+        ),
+        "resume": (
+            "saga_resume",
+            "Resume",
+            {SagaStatus.PENDING, SagaStatus.RUNNING, SagaStatus.COMPENSATING},
+        ),
+        "request_cancel": ("saga_request_cancel", "Cancel", {SagaStatus.PENDING, SagaStatus.RUNNING}),
+    }
+
+    def _operate(self, request, sagas, operation):
+        """Run one operation per saga; one saga's refusal does not stop the others."""
+        # Imported at call time: admin modules load with the URLconf, and the
+        # engine's services pull in its Celery tasks.
         from provisioning import services
 
+        service_name, verb, _ = self.OPERATIONS[operation]
         service = getattr(services, service_name)
         done = 0
-        for saga in queryset:
+        for saga in sagas:
             try:
                 service(saga=saga)
-            except Exception as exc:  # an operator needs the reason, not a 500
+            except REFUSALS as exc:
                 link = reverse("admin:provisioning_saga_change", args=[saga.pk])
                 self.message_user(
                     request,
@@ -206,15 +236,46 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Retry failed compensations", permissions=["operate"])
     def retry_compensation(self, request, queryset):
-        self._run(request, queryset, "saga_retry_compensation", "Retry compensation")
+        self._operate(request, queryset, "retry_compensation")
 
     @admin.action(description="Resume stalled sagas", permissions=["operate"])
     def resume(self, request, queryset):
-        self._run(request, queryset, "saga_resume", "Resume")
+        self._operate(request, queryset, "resume")
 
     @admin.action(description="Cancel (compensate at the next step)", permissions=["operate"])
     def request_cancel(self, request, queryset):
-        self._run(request, queryset, "saga_request_cancel", "Cancel")
+        self._operate(request, queryset, "request_cancel")
+
+    # The same operations as buttons on a saga's page.
+    def get_urls(self):
+        operate = path(
+            "<path:object_id>/operate/<str:operation>/",
+            self.admin_site.admin_view(self.operate_view),
+            name="provisioning_saga_operate",
+        )
+        return [operate, *super().get_urls()]
+
+    @method_decorator(require_POST)
+    def operate_view(self, request, object_id, operation):
+        saga = self.get_object(request, object_id)
+        if saga is None or operation not in self.OPERATIONS:
+            raise Http404
+        if not self.has_operate_permission(request):
+            raise PermissionDenied
+        self._operate(request, [saga], operation)
+        return redirect("admin:provisioning_saga_change", saga.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        saga = self.get_object(request, object_id)
+        offered = []
+        if saga is not None and self.has_operate_permission(request):
+            offered = [
+                (name, verb, reverse("admin:provisioning_saga_operate", args=[saga.pk, name]))
+                for name, (_, verb, statuses) in self.OPERATIONS.items()
+                if saga.status in statuses
+            ]
+        extra_context = {**(extra_context or {}), "saga_operations": offered}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(SagaStep)
