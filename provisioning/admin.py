@@ -43,6 +43,15 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class SagaLogInlineMixin(ReadOnlyAdminMixin):
+    """Steps and events are part of the saga's page: whoever may view the
+    saga sees them, without separate step and event permissions."""
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return user.has_perm("provisioning.view_saga") or user.has_perm("provisioning.change_saga")
+
+
 def step_phase(step: SagaStep) -> str:
     return "compensation" if step.status in COMPENSATION_STATUSES else "forward"
 
@@ -73,7 +82,7 @@ def flower_task_link(task_id: str) -> str:
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, task_id)
 
 
-class SagaStepInline(ReadOnlyAdminMixin, admin.TabularInline):
+class SagaStepInline(SagaLogInlineMixin, admin.TabularInline):
     model = SagaStep
     template = "admin/provisioning/readonly_table.html"
     extra = 0
@@ -120,7 +129,7 @@ class SagaStepInline(ReadOnlyAdminMixin, admin.TabularInline):
         return flower_task_link(step.celery_task_id)
 
 
-class SagaEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class SagaEventInline(SagaLogInlineMixin, admin.TabularInline):
     model = SagaEvent
     template = "admin/provisioning/readonly_table.html"
     extra = 0

@@ -1,6 +1,7 @@
 """Operators open every admin list and detail page and see what they need."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -184,3 +185,16 @@ def test_anonymous_is_sent_to_login(client, db):
     response = client.get(reverse("admin:provisioning_saga_changelist"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_view_only_staff_sees_sagas_but_no_operations(client, failed_saga):
+    viewer = factories.UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_saga"))
+    client.force_login(viewer)
+    page = _get(client, reverse("admin:provisioning_saga_change", args=[failed_saga.pk]))
+    assert "create_droplet" in page
+    assert "/operate/" not in page
+    listing = _get(client, reverse("admin:provisioning_saga_changelist"))
+    assert "retry_compensation" not in listing
+    url = reverse("admin:provisioning_saga_operate", args=[failed_saga.pk, "retry_compensation"])
+    assert client.post(url).status_code == 403
