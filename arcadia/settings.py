@@ -96,7 +96,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # 0 (close after each request or task) by default; long-running
+    # processes that want persistent connections set CONN_MAX_AGE.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -141,6 +143,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
+if ARCADIA_EMBEDDED_WORKER:
+    # The in-memory transport polls; its default second per poll would add
+    # up to a second to every hop of a saga.
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.01
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Flower sees tasks only when workers send events.
 CELERY_WORKER_SEND_TASK_EVENTS = True
@@ -153,7 +159,9 @@ DOSIM_DEFAULT_URL = "http://127.0.0.1:8089/v2/"
 DIGITALOCEAN_TOKEN = env.str("DIGITALOCEAN_TOKEN", default=DOSIM_TOKEN)
 DIGITALOCEAN_API_URL = env.str(
     "DIGITALOCEAN_API_URL",
-    default=DOSIM_DEFAULT_URL if DIGITALOCEAN_TOKEN == DOSIM_TOKEN else "https://api.digitalocean.com/v2/",
+    default=DOSIM_DEFAULT_URL
+    if DIGITALOCEAN_TOKEN == DOSIM_TOKEN
+    else "https://api.digitalocean.com/v2/",
 )
 DIGITALOCEAN_REQUEST_TIMEOUT = env.float("DIGITALOCEAN_REQUEST_TIMEOUT", default=15.0)
 
@@ -162,6 +170,28 @@ ARCADIA_DNS_DOMAIN = env.str("ARCADIA_DNS_DOMAIN", default="arcadia.test")
 ARCADIA_DROPLET_POLL_INTERVAL = env.float("ARCADIA_DROPLET_POLL_INTERVAL", default=5.0)
 ARCADIA_DROPLET_ACTIVE_TIMEOUT = env.float("ARCADIA_DROPLET_ACTIVE_TIMEOUT", default=600.0)
 ARCADIA_SAGA_STALL_TIMEOUT = env.float("ARCADIA_SAGA_STALL_TIMEOUT", default=300.0)
+
+# --- saga engine --------------------------------------------------------------
+# Saga definitions by dotted path; the EXTRA list lets a deployment (or a test
+# worker) add its own without editing settings.
+ARCADIA_SAGA_DEFINITIONS = [
+    "provisioning.sagas.PROVISION_DEPLOYMENT",
+    "provisioning.sagas.TEARDOWN_DEPLOYMENT",
+]
+ARCADIA_EXTRA_SAGA_DEFINITIONS = env.list("ARCADIA_EXTRA_SAGA_DEFINITIONS", default=[])
+# A claimed step belongs to its runner until the lease expires. It must
+# outlive the hard task time limit, so that a runner killed by the limit is
+# dead before anyone takes its step over.
+ARCADIA_STEP_LEASE_SECONDS = env.float(
+    "ARCADIA_STEP_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30
+)
+ARCADIA_SWEEP_INTERVAL = env.float("ARCADIA_SWEEP_INTERVAL", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stalled-sagas": {
+        "task": "provisioning.sweep_stalled_sagas",
+        "schedule": ARCADIA_SWEEP_INTERVAL,
+    },
+}
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -9,6 +9,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from arcadia.transitions import StatusMachineMixin, Transitions
 
@@ -118,7 +119,11 @@ class SagaStep(StatusMachineMixin, models.Model):
     # Stored data: a step's name is never renamed.
     name = models.CharField(max_length=64)
     status = models.CharField(max_length=24, choices=StepStatus.choices, default=_T.PENDING)
+    # Every execution counts as an attempt; ``polls`` are the attempts that
+    # only found the world not ready yet, so attempts - polls is the number
+    # of tries that failed or succeeded (what bounds transient retries).
     attempts = models.PositiveIntegerField(default=0)
+    polls = models.PositiveIntegerField(default=0)
     compensation_attempts = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -144,10 +149,14 @@ class SagaEvent(models.Model):
     """Append-only timeline of a saga (what CloudFormation calls stack events)."""
 
     saga = models.ForeignKey(Saga, on_delete=models.CASCADE, related_name="events")
-    step = models.ForeignKey(SagaStep, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    step = models.ForeignKey(
+        SagaStep, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
     event = models.CharField(max_length=48)
     detail = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A default rather than auto_now_add: the engine writes a step's
+    # "started" event together with its outcome, stamped with the claim time.
+    at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["at", "id"]

@@ -1,0 +1,87 @@
+"""Saga definitions by kind and version.
+
+Definitions are named by dotted path in ``ARCADIA_SAGA_DEFINITIONS`` and
+loaded lazily, so importing the engine never imports every step (and a
+definition that fails to import only breaks its own kind, loudly).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from provisioning.protocol import SagaDefinition
+
+log = logging.getLogger(__name__)
+
+_definitions: dict[tuple[str, int], SagaDefinition] = {}
+_latest: dict[str, int] = {}
+_loaded = False
+_lock = threading.RLock()
+
+
+class UnknownSagaKind(LookupError):
+    pass
+
+
+def register(definition: SagaDefinition) -> SagaDefinition:
+    """Add a definition (idempotent for the same object)."""
+    with _lock:
+        key = (definition.kind, definition.version)
+        known = _definitions.get(key)
+        if known is not None and known is not definition and known.steps != definition.steps:
+            raise ValueError(
+                f"saga {definition.kind!r} v{definition.version} is already registered"
+            )
+        _definitions[key] = definition
+        _latest[definition.kind] = max(_latest.get(definition.kind, 0), definition.version)
+    _register_tasks(definition)
+    return definition
+
+
+def load_configured() -> None:
+    """Import every configured definition once per process."""
+    global _loaded
+    with _lock:
+        if _loaded:
+            return
+        _loaded = True
+        for path in configured_paths():
+            try:
+                register(import_string(path))
+            except ImportError:
+                log.exception(
+                    "saga definition %s cannot be imported; its kind is unavailable", path
+                )
+
+
+def configured_paths() -> list[str]:
+    return [*settings.ARCADIA_SAGA_DEFINITIONS, *settings.ARCADIA_EXTRA_SAGA_DEFINITIONS]
+
+
+def get_definition(kind: str, version: int | None = None) -> SagaDefinition:
+    load_configured()
+    with _lock:
+        version = version if version is not None else _latest.get(kind)
+        definition = _definitions.get((kind, version))
+    if definition is None:
+        raise UnknownSagaKind(
+            f"no saga definition {kind!r} v{version}; configured: {configured_paths()}"
+        )
+    return definition
+
+
+def all_definitions() -> list[SagaDefinition]:
+    load_configured()
+    with _lock:
+        return list(_definitions.values())
+
+
+def _register_tasks(definition: SagaDefinition) -> None:
+    # A worker must know a task name before a message for it arrives.
+    from provisioning.tasks import register_step_tasks
+
+    register_step_tasks(definition)

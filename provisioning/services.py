@@ -1,0 +1,106 @@
+"""Engine services: start a saga, cancel it, resume it, retry its
+compensation. Writes are atomic; messages leave only after commit."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from arcadia.exceptions import ApplicationError
+from provisioning import dispatch, registry
+from provisioning.failures import saga_begin_compensation
+from provisioning.models import (
+    SAGA_LIVE_STATUSES,
+    Saga,
+    SagaEvent,
+    SagaStatus,
+    SagaStep,
+    StepStatus,
+)
+from provisioning.outcomes import now
+
+_G, _T = SagaStatus, StepStatus
+
+
+def saga_start(*, kind: str, context: dict, deployment=None) -> Saga:
+    """Create the saga and its step rows and send its chain once the
+    surrounding transaction commits (inside the caller's, if any)."""
+    definition = registry.get_definition(kind)
+    names = [step.name for step in definition.steps]
+    with transaction.atomic():
+        saga = Saga.objects.create(
+            kind=definition.kind,
+            version=definition.version,
+            deployment=deployment,
+            context=dict(context),
+        )
+        SagaStep.objects.bulk_create(
+            SagaStep(saga=saga, index=i, name=name) for i, name in enumerate(names)
+        )
+        SagaEvent.objects.create(
+            saga=saga, event="saga_started", detail={"kind": kind, "steps": names}
+        )
+        transaction.on_commit(lambda: dispatch.send_forward(saga.id, names))
+    return saga
+
+
+def saga_request_cancel(*, saga: Saga) -> Saga:
+    """Ask a live saga to stop; it compensates at its next step boundary.
+    A saga that has not started a step yet is compensated at once."""
+    with transaction.atomic():
+        saga = Saga.objects.select_for_update().get(id=saga.id)
+        if saga.status not in (_G.PENDING, _G.RUNNING):
+            if saga.status == _G.COMPENSATING:
+                return saga
+            raise ApplicationError(f"A {saga.status} saga cannot be cancelled.")
+        if not saga.cancel_requested:
+            Saga.objects.filter(id=saga.id).update(cancel_requested=True, updated_at=now())
+            SagaEvent.objects.create(saga=saga, event="cancel_requested")
+    if saga.status == _G.PENDING and not saga.steps.exclude(status=_T.PENDING).exists():
+        saga_begin_compensation(saga_id=saga.id, error="cancelled on request", cancelled=True)
+    saga.refresh_from_db()
+    return saga
+
+
+def saga_resume(*, saga: Saga) -> Saga:
+    """Send a live saga's messages again from what its rows say: forward
+    from the first unfinished step, or on with compensation. Harmless when
+    the saga was not stalled after all: claims keep every step single."""
+    saga.refresh_from_db()
+    if saga.status not in SAGA_LIVE_STATUSES:
+        raise ApplicationError(f"A {saga.status} saga has nothing to resume.")
+    with transaction.atomic():
+        Saga.objects.filter(id=saga.id).update(updated_at=now())
+        SagaEvent.objects.create(saga=saga, event="saga_resumed", detail={"status": saga.status})
+        if saga.status == _G.COMPENSATING:
+            transaction.on_commit(lambda: dispatch.send_compensation(saga.id))
+        else:
+            names = list(saga.steps.order_by("index").values_list("name", flat=True))
+            first = (
+                saga.steps.exclude(status=_T.SUCCEEDED)
+                .order_by("index")
+                .values_list("index", flat=True)
+            )
+            start = first.first()
+            if start is not None:
+                transaction.on_commit(lambda: dispatch.send_forward(saga.id, names, start))
+    return saga
+
+
+def saga_retry_compensation(*, saga: Saga) -> Saga:
+    """An operator's retry of the compensations that gave up."""
+    with transaction.atomic():
+        moved = Saga.objects.filter(id=saga.id, status=_G.COMPENSATION_FAILED).update(
+            status=_G.COMPENSATING, finished_at=None, updated_at=now()
+        )
+        if not moved:
+            saga.refresh_from_db()
+            raise ApplicationError(
+                f"Only a compensation_failed saga can retry; this one is {saga.status}."
+            )
+        SagaStep.objects.filter(saga=saga, status=_T.COMPENSATION_FAILED).update(
+            status=_T.COMPENSATING, compensation_attempts=0, lease_owner="", lease_expires_at=None
+        )
+        SagaEvent.objects.create(saga=saga, event="compensation_retry_requested")
+        transaction.on_commit(lambda: dispatch.send_compensation(saga.id))
+    saga.refresh_from_db()
+    return saga

@@ -1,0 +1,124 @@
+"""Celery tasks of the saga engine: thin adapters over runner, compensation,
+failures and sweeper.
+
+Each step of each registered saga gets two named tasks,
+``provisioning.step.<name>`` and ``provisioning.compensate.<name>``, so that
+Flower shows progress per step. They are registered when the definitions
+load, which a worker does when it imports this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from arcadia.celery import app
+from provisioning import dispatch
+from provisioning.outcomes import Next, Outcome
+from provisioning.protocol import SagaDefinition
+
+log = logging.getLogger("provisioning.engine")
+
+
+class StepFailed(Exception):
+    """Raised by a step task whose step failed for good; its errback
+    records the failure and starts compensation."""
+
+
+def _owner(task) -> str:
+    # Unique per execution: a redelivered copy of the same message (same
+    # task id) must not pass for the runner that holds the lease.
+    return f"{task.request.hostname or 'local'}:{task.request.id}:{uuid.uuid4().hex[:8]}"
+
+
+def _act(task, outcome: Outcome):
+    if outcome.next is Next.CONTINUE:
+        return
+    if outcome.next is Next.STOP:
+        task.request.chain = None  # the rest of the chain must not run from here
+        return
+    if outcome.next is Next.RETRY:
+        raise task.retry(countdown=outcome.countdown, max_retries=None)
+    raise StepFailed(outcome.error)
+
+
+def run_step(self, saga_id: str, index: int):
+    from provisioning.runner import step_run
+
+    try:
+        outcome = step_run(
+            saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id
+        )
+    except SoftTimeLimitExceeded:
+        outcome = Outcome.fail(
+            f"step exceeded its soft time limit ({self.soft_time_limit or 'default'}s)"
+        )
+    return _act(self, outcome)
+
+
+def run_compensation(self, saga_id: str, index: int):
+    from provisioning.compensation import compensation_run
+
+    return _act(
+        self,
+        compensation_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id),
+    )
+
+
+def register_step_tasks(definition: SagaDefinition) -> None:
+    for step in definition.steps:
+        for template, fun in (
+            (dispatch.STEP_TASK, run_step),
+            (dispatch.COMPENSATE_TASK, run_compensation),
+        ):
+            name = template.format(name=step.name)
+            if name not in app.tasks:
+                app.task(name=name, bind=True, max_retries=None, acks_late=True)(fun)
+
+
+@shared_task(name=dispatch.STEP_FAILED_TASK)
+def step_failed(request, exc, traceback, saga_id: str, index: int):
+    """Errback of a step task. Celery runs it inline in the failing worker
+    (its signature takes the request first); it must stay small and safe
+    to run twice."""
+    from provisioning.failures import saga_step_failed
+
+    error = str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
+    saga_step_failed(saga_id=saga_id, index=index, error=error[:2000])
+
+
+@shared_task(name=dispatch.COMPENSATION_CRASHED_TASK)
+def compensation_crashed(request, exc, traceback, saga_id: str, index: int):
+    """Errback of a compensation task that died unexpectedly (a time limit,
+    an engine error): send the compensation chain again; the step's
+    attempts bound how often this can happen."""
+    log.error("saga=%s step=%s compensation task crashed: %r", saga_id, index, exc)
+    dispatch.send_compensation(saga_id)
+
+
+@shared_task(name=dispatch.SETTLE_TASK, bind=True, max_retries=None)
+def settle_saga(self, saga_id: str):
+    from provisioning.compensation import saga_settle
+
+    saga_settle(saga_id=saga_id)
+
+
+@shared_task(name="provisioning.sweep_stalled_sagas")
+def sweep_stalled_sagas():
+    from provisioning.sweeper import sweep_stalled_sagas as sweep
+
+    return sweep()
+
+
+def _register_configured() -> None:
+    from provisioning import registry
+
+    registry.load_configured()
+
+
+# A worker imports this module at start: make every configured step task
+# known before the first message arrives.
+_register_configured()
