@@ -9,7 +9,6 @@ locking). Who may run actions: staff holding ``provisioning.change_saga``.
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from arcadia.exceptions import ApplicationError
 from arcadia.transitions import IllegalTransition
 from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
+from provisioning.selectors import saga_progress
 
 # What an engine service raises to refuse an operation (the saga is in the
 # wrong state): shown to the operator. Anything else is a bug and surfaces.
@@ -177,15 +177,9 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["retry_compensation", "resume", "request_cancel"]
 
     def get_queryset(self, request):
-        # Progress for the whole page in the same query: no per-row COUNT.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                steps_total=Count("steps", distinct=True),
-                steps_done=Count("steps", filter=Q(steps__status=StepStatus.SUCCEEDED), distinct=True),
-            )
-        )
+        # The steps of the whole page in one more query: progress reads them
+        # from the prefetch cache instead of one COUNT per row.
+        return super().get_queryset(request).prefetch_related("steps")
 
     def has_operate_permission(self, request):
         return request.user.is_staff and request.user.has_perm("provisioning.change_saga")
@@ -196,7 +190,8 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress(self, saga):
-        return f"{saga.steps_done}/{saga.steps_total}"
+        done, total = saga_progress(saga)
+        return f"{done}/{total}"
 
     @admin.display(description="age", ordering="created_at")
     def age(self, saga):
