@@ -17,6 +17,8 @@ export PATH="$PWD/$VENV/bin:$PATH"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/arcadia}"
 export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}"
 export WEB_PORT="${WEB_PORT:-8000}" FLOWER_PORT="${FLOWER_PORT:-5555}" DOSIM_PORT="${DOSIM_PORT:-8089}"
+# This machine only: other hosts have no business with a demo stack.
+export WEB_BIND="${WEB_BIND:-127.0.0.1}" FLOWER_ADDRESS="${FLOWER_ADDRESS:-127.0.0.1}"
 export DIGITALOCEAN_API_URL="${DIGITALOCEAN_API_URL:-http://127.0.0.1:${DOSIM_PORT}/v2/}"
 export FLOWER_BASIC_AUTH="${FLOWER_BASIC_AUTH:-admin:arcadia}"
 export FLOWER_URL="${FLOWER_URL:-http://127.0.0.1:${FLOWER_PORT}}"
