@@ -1,1 +1,139 @@
-"""Fixtures for a real Celery worker process (filled in by the engine issue)."""
+"""A real Celery worker process on the real Redis, for integration tests.
+
+Usage (the test needs committed data, so ``transactional_db``)::
+
+    @pytest.mark.integration
+    def test_something(celery_worker_process):
+        worker = celery_worker_process(env={"ARCADIA_DROPLET_POLL_INTERVAL": "0.1"})
+        ...                      # sagas started here are run by that process
+        worker.kill()            # SIGKILL the whole worker (main and pool)
+        celery_worker_process()  # a fresh one
+
+The worker gets ``DATABASE_URL`` pointing at the pytest test database and
+``CELERY_BROKER_URL`` from ``ARCADIA_TEST_REDIS_URL`` (flushed before the
+first worker of a test). This test process is pointed at the same broker
+for the duration of the test, so ``saga_start`` sends there. Fake saga
+definitions are added with ``ARCADIA_EXTRA_SAGA_DEFINITIONS``
+(``tests.support.fake_steps.FIVE_STEPS`` by default). Every process is
+stopped at teardown.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
+
+
+def test_redis_url() -> str:
+    return os.environ.get("ARCADIA_TEST_REDIS_URL", DEFAULT_REDIS)
+
+
+def database_url() -> str:
+    """The URL of the database this test process is using (the test DB)."""
+    s = connection.settings_dict
+    if connection.vendor != "postgresql":
+        raise RuntimeError("worker-process tests need PostgreSQL (set DATABASE_URL)")
+    user = s.get("USER") or "postgres"
+    return f"postgres://{user}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+@dataclass
+class WorkerProcess:
+    proc: subprocess.Popen
+    log_path: Path
+
+    def kill(self) -> None:
+        """SIGKILL the worker's whole process group: no cleanup, no acks."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _wait_ready(worker: WorkerProcess, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.proc.poll() is not None:
+            raise RuntimeError(f"worker exited ({worker.proc.returncode}):\n{worker.log()[-4000:]}")
+        if " ready." in worker.log():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"worker not ready after {timeout}s:\n{worker.log()[-4000:]}")
+
+
+def _switch_broker(app, url: str) -> None:
+    """Point this process's Celery app at another broker: the connection
+    and producer pools were built for the old one, so forget them (not
+    close: kombu keeps pools in a global registry and would hand the closed
+    one back)."""
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = url
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path):
+    """Factory: ``celery_worker_process(env=None, concurrency=2)`` starts a
+    prefork worker and waits until it is ready; all are stopped afterwards."""
+    from arcadia.celery import app
+    from provisioning import registry
+    from tests.support.fake_steps import FIVE_STEPS
+
+    registry.register(FIVE_STEPS)  # what the worker gets through its env
+    broker = test_redis_url()
+    redis.Redis.from_url(broker).flushdb()
+    previous_broker = app.conf.broker_url
+    _switch_broker(app, broker)
+    settings.CELERY_BROKER_URL = broker
+    started: list[WorkerProcess] = []
+
+    def start(env: dict | None = None, concurrency: int = 2) -> WorkerProcess:
+        full_env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": broker,
+            "ARCADIA_EXTRA_SAGA_DEFINITIONS": "tests.support.fake_steps.FIVE_STEPS",
+            "LOG_LEVEL": "INFO",
+            **(env or {}),
+        }
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        argv = [sys.executable, "-m", "celery", "-A", "arcadia", "worker", "--pool=prefork"]
+        argv += [f"--concurrency={concurrency}", "--loglevel=INFO", "-E"]
+        argv += [f"--hostname=test{len(started)}-{os.getpid()}@%h", "--without-mingle", "--without-gossip"]
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(
+                argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        worker = WorkerProcess(proc, log_path)
+        started.append(worker)
+        _wait_ready(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.stop()
+        _switch_broker(app, previous_broker)

@@ -1,0 +1,169 @@
+"""At-least-once delivery made harmless: duplicate step messages, duplicate
+errbacks, leases, cancellation, and lost messages recovered by the sweeper."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from provisioning import dispatch, tasks
+from provisioning.failures import saga_step_failed
+from provisioning.models import Saga, SagaStatus, SagaStep, StepStatus
+from provisioning.outcomes import Next
+from provisioning.runner import step_claim, step_record_success, step_run
+from provisioning.services import saga_request_cancel, saga_start
+from provisioning.sweeper import sweep_stalled_sagas
+from tests import factories
+from tests.engine.conftest import fake_trail, wait_for, wait_terminal
+
+NAMES = [f"s{i}" for i in range(5)]
+
+
+def _rows_only(kind="fake_five", context=None, **saga_fields):
+    """A saga as saga_start would write it, but whose chain was never sent
+    (the process died between commit and enqueue)."""
+    saga = factories.SagaFactory(kind=kind, context=context or {}, **saga_fields)
+    for index, name in enumerate(NAMES):
+        factories.SagaStepFactory(saga=saga, index=index, name=name)
+    return saga
+
+
+def _backdate(saga, seconds=3600):
+    Saga.objects.filter(id=saga.id).update(updated_at=timezone.now() - timedelta(seconds=seconds))
+
+
+def test_duplicate_chain_delivery_runs_each_step_once(worker):
+    saga = saga_start(kind="fake_five", context={"slow": {"s1": 0.2}})
+    # The same chain again, as a redelivering broker might send it.
+    dispatch.send_forward(saga.id, NAMES)
+    dispatch.send_forward(saga.id, NAMES)
+    saga = wait_terminal(saga)
+
+    assert saga.status == SagaStatus.SUCCEEDED
+    assert fake_trail(saga, "fake.execute") == NAMES
+    assert all(step.attempts == 1 for step in saga.steps.all())
+
+
+def test_duplicate_errback_compensates_once(worker):
+    saga = wait_terminal(saga_start(kind="fake_five", context={"fail_at": "s2"}))
+    assert saga.status == SagaStatus.COMPENSATED
+
+    # The errback fires again (as after a hard time-limit kill): nothing more.
+    tasks.step_failed(None, tasks.StepFailed("again"), None, str(saga.id), 2)
+    assert saga_step_failed(saga_id=saga.id, index=2, error="and again") is False
+    saga.refresh_from_db()
+    assert saga.status == SagaStatus.COMPENSATED
+    assert fake_trail(saga, "fake.compensate") == ["s2", "s1", "s0"]
+
+
+def test_cancel_mid_saga_compensates_at_the_next_boundary(worker):
+    saga = saga_start(kind="fake_five", context={"slow": {"s2": 0.5}})
+    wait_for(
+        lambda: SagaStep.objects.filter(saga=saga, name="s2", status=StepStatus.RUNNING).exists(), what="s2"
+    )
+    saga_request_cancel(saga=saga)
+    saga = wait_terminal(saga)
+
+    assert saga.status == SagaStatus.COMPENSATED
+    assert saga.cancel_requested is True
+    assert fake_trail(saga, "fake.execute") == ["s0", "s1", "s2"]  # s2 finished, s3 never began
+    assert fake_trail(saga, "fake.compensate") == ["s2", "s1", "s0"]
+    assert saga.events.filter(event="saga_cancelled").exists()
+    assert "cancelled" in saga.error
+
+
+def test_cancel_before_any_step_ran_compensates_nothing(transactional_db, fake_definition):
+    saga = _rows_only()
+    saga = saga_request_cancel(saga=saga)
+    assert saga.status == SagaStatus.COMPENSATING
+    assert set(saga.steps.values_list("status", flat=True)) == {StepStatus.SKIPPED}
+
+
+def test_sweeper_resumes_a_saga_whose_chain_was_never_sent(worker):
+    saga = _rows_only()
+    _backdate(saga)
+
+    assert sweep_stalled_sagas() == 1
+    saga = wait_terminal(saga)
+    assert saga.status == SagaStatus.SUCCEEDED
+    assert fake_trail(saga, "fake.execute") == NAMES
+
+
+def test_sweeper_resumes_forward_from_the_first_unfinished_step(worker):
+    saga = _rows_only(status=SagaStatus.RUNNING)
+    SagaStep.objects.filter(saga=saga, index__lt=2).update(status=StepStatus.SUCCEEDED, attempts=1)
+    _backdate(saga)
+
+    sweep_stalled_sagas()
+    saga = wait_terminal(saga)
+    assert saga.status == SagaStatus.SUCCEEDED
+    assert fake_trail(saga, "fake.execute") == NAMES[2:]
+
+
+def test_sweeper_resumes_a_compensation_whose_chain_was_lost(worker):
+    saga = _rows_only(status=SagaStatus.COMPENSATING, error="s2 is broken")
+    SagaStep.objects.filter(saga=saga, index__lt=2).update(status=StepStatus.SUCCEEDED, attempts=1)
+    SagaStep.objects.filter(saga=saga, index=2).update(status=StepStatus.FAILED, attempts=1)
+    SagaStep.objects.filter(saga=saga, index__gt=2).update(status=StepStatus.SKIPPED)
+    _backdate(saga)
+
+    sweep_stalled_sagas()
+    saga = wait_terminal(saga)
+    assert saga.status == SagaStatus.COMPENSATED
+    assert fake_trail(saga, "fake.compensate") == ["s2", "s1", "s0"]
+
+
+def test_sweeper_leaves_fresh_sagas_alone(transactional_db, fake_definition):
+    _rows_only()
+    assert sweep_stalled_sagas() == 0
+
+
+@pytest.mark.django_db
+def test_live_lease_makes_a_second_delivery_back_off(fake_definition):
+    saga = _rows_only(status=SagaStatus.RUNNING)
+    SagaStep.objects.filter(saga=saga, index=0).update(
+        status=StepStatus.RUNNING,
+        attempts=1,
+        lease_owner="someone-else",
+        lease_expires_at=timezone.now() + timedelta(seconds=60),
+    )
+    outcome = step_run(saga_id=saga.id, index=0, owner="me")
+
+    assert outcome.next is Next.RETRY and 0 < outcome.countdown <= 6
+    assert fake_trail(saga, "fake.execute") == []
+
+
+@pytest.mark.django_db
+def test_expired_lease_is_taken_over(fake_definition):
+    saga = _rows_only(status=SagaStatus.RUNNING)
+    SagaStep.objects.filter(saga=saga, index=0).update(
+        status=StepStatus.RUNNING,
+        attempts=1,
+        lease_owner="dead-runner",
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+    )
+    outcome = step_run(saga_id=saga.id, index=0, owner="me")
+
+    assert outcome.next is Next.CONTINUE
+    step = SagaStep.objects.get(saga=saga, index=0)
+    assert (step.status, step.attempts, step.lease_owner) == (StepStatus.SUCCEEDED, 2, "")
+
+
+@pytest.mark.django_db
+def test_a_step_transition_costs_at_most_five_round_trips(fake_definition):
+    saga = _rows_only(status=SagaStatus.RUNNING, context={"tenant": "acme"})
+    SagaStep.objects.filter(saga=saga, index__lt=2).update(status=StepStatus.SUCCEEDED)
+
+    with CaptureQueriesContext(connection) as queries:
+        claim = step_claim(saga_id=saga.id, index=2, owner="me")
+        outcome = step_record_success(claim, {"s2_done": True})
+
+    assert outcome.next is Next.CONTINUE
+    statements = [
+        q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(statements) <= 5, statements
+    saga.refresh_from_db()
+    assert saga.context == {"tenant": "acme", "s2_done": True}
