@@ -1,1 +1,130 @@
-"""Fixtures for the DigitalOcean simulator (filled in by the dosim issue)."""
+"""Fixtures for the DigitalOcean simulator (``dosim``).
+
+``dosim`` (function scope) — the in-process simulator, reset for the test,
+with the gateway pointed at it: ``settings.DIGITALOCEAN_API_URL`` /
+``DIGITALOCEAN_TOKEN`` (pytest-django ``settings``) and the
+``DIGITALOCEAN_END_POINT`` variable python-digitalocean reads (monkeypatch).
+Yields a :class:`dosim.control.DosimControl` (``.base_url``, ``.api_url``,
+``.token``, ``.handle`` = the in-process server)::
+
+    def test_lost_create(dosim):
+        dosim.configure(boot_delay=0.5)
+        dosim.faults("droplet_create", lost_response=1, lost_mode="error", status=500)
+        ...
+        assert dosim.droplets() == []           # state()["droplets"]
+        assert dosim.a_record("web-acme") is None
+
+``sim`` is the same fixture under a shorter name.
+
+``dosim_process`` (function scope) — the same but a real
+``python -m dosim --port <free>`` subprocess (one per session, reset per
+test), also exported through ``DIGITALOCEAN_API_URL`` / ``_END_POINT`` /
+``_TOKEN`` environment variables so worker processes started afterwards use
+it. For real-worker integration tests.
+
+Baseline for every test: ``TEST_CONFIG`` (boot delay 0.2 s, no rate limit,
+zone ``settings.ARCADIA_DNS_DOMAIN``, seeded failure rates).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dosim.control import DosimControl
+from dosim.server import start_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_CONFIG = {"boot_delay": 0.2, "rate_limit_per_minute": 0, "seed": 1234}
+
+
+def _baseline() -> dict:
+    from django.conf import settings
+
+    return {**TEST_CONFIG, "token": settings.DOSIM_TOKEN, "domains": [settings.ARCADIA_DNS_DOMAIN]}
+
+
+def _point_at(control: DosimControl, settings, monkeypatch) -> None:
+    settings.DIGITALOCEAN_API_URL = control.api_url
+    settings.DIGITALOCEAN_TOKEN = control.token
+    monkeypatch.setenv("DIGITALOCEAN_END_POINT", control.api_url)
+
+
+@pytest.fixture(scope="session")
+def dosim_server():
+    handle = start_in_thread(port=0, **_baseline())
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def dosim(dosim_server, settings, monkeypatch):
+    baseline = _baseline()
+    dosim_server.state.reset(baseline)
+    control = DosimControl(dosim_server.base_url, token=baseline["token"])
+    control.handle = dosim_server
+    _point_at(control, settings, monkeypatch)
+    yield control
+    # Release requests still hanging on a lost-response fault.
+    dosim_server.state.wake.set()
+
+
+@pytest.fixture
+def sim(dosim):
+    return dosim
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(base_url: str) -> bool:
+    try:
+        urllib.request.urlopen(f"{base_url}/_dosim/config", timeout=1).close()
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def dosim_process_server():
+    port, baseline = _free_port(), _baseline()
+    argv = [sys.executable, "-m", "dosim", "--port", str(port), "--token", baseline["token"]]
+    argv += ["--domain", baseline["domains"][0]]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not _answers(base_url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"python -m dosim did not come up: {proc.stderr.read().decode()[-2000:]}")
+        time.sleep(0.05)
+    yield DosimControl(base_url, token=baseline["token"])
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def dosim_process(dosim_process_server, settings, monkeypatch):
+    control = dosim_process_server
+    control.reset(**_baseline())
+    _point_at(control, settings, monkeypatch)
+    monkeypatch.setenv("DIGITALOCEAN_API_URL", control.api_url)
+    monkeypatch.setenv("DIGITALOCEAN_TOKEN", control.token)
+    yield control
+
+
+__all__ = ["TEST_CONFIG", "dosim", "dosim_process", "dosim_server", "sim"]

@@ -1,0 +1,301 @@
+"""HTTP front of the simulator: routing, Bearer auth, rate limits and fault
+injection around :class:`dosim.state.State`, on the standard library's
+``ThreadingHTTPServer``.
+
+``start_in_thread(port=0, **config)`` runs it in-process (tests);
+``python -m dosim`` runs it standalone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from dosim import faults as F
+from dosim import render
+from dosim.control_api import control
+from dosim.state import Response, State
+
+log = logging.getLogger("dosim")
+
+Work = Callable[[State, re.Match, dict[str, str], dict[str, Any], str, float], Response]
+ROUTES: list[tuple[str, re.Pattern, str, Work]] = []
+
+
+def route(method: str, pattern: str, operation: str):
+    def register(fn: Work) -> Work:
+        ROUTES.append((method, re.compile(f"^{pattern}$"), operation, fn))
+        return fn
+
+    return register
+
+
+@route("GET", r"/v2/account", F.ACCOUNT_GET)
+def _account(s, m, q, b, base, now):
+    account = {"droplet_limit": 25, "floating_ip_limit": 3, "email": "dosim@example.test"}
+    account.update(uuid="b6fr89dbf6d9156cace5f3c78dc9851d957381ef", email_verified=True, status="active")
+    return 200, {"account": {**account, "volume_limit": 100, "status_message": ""}}
+
+
+@route("GET", r"/v2/droplets", F.DROPLET_LIST)
+def _droplet_list(s, m, q, b, base, now):
+    return s.droplet_list(q, base, now)
+
+
+@route("POST", r"/v2/droplets", F.DROPLET_CREATE)
+def _droplet_create(s, m, q, b, base, now):
+    return s.droplet_create(b, now)
+
+
+@route("GET", r"/v2/droplets/(\d+)", F.DROPLET_GET)
+def _droplet_get(s, m, q, b, base, now):
+    return s.droplet_get(int(m[1]), now)
+
+
+@route("DELETE", r"/v2/droplets/(\d+)", F.DROPLET_DELETE)
+def _droplet_delete(s, m, q, b, base, now):
+    return s.droplet_delete(int(m[1]), now)
+
+
+@route("GET", r"/v2/droplets/(\d+)/actions/(\d+)", F.ACTION_GET)
+def _droplet_action_get(s, m, q, b, base, now):
+    return s.action_get(int(m[2]), int(m[1]), now)
+
+
+@route("GET", r"/v2/actions/(\d+)", F.ACTION_GET)
+def _action_get(s, m, q, b, base, now):
+    return s.action_get(int(m[1]), None, now)
+
+
+DOMAIN = r"/v2/domains/([A-Za-z0-9.-]+)/records"
+
+
+@route("GET", DOMAIN, F.RECORD_LIST)
+def _record_list(s, m, q, b, base, now):
+    return s.record_list(m[1], q, base)
+
+
+@route("POST", DOMAIN, F.RECORD_CREATE)
+def _record_create(s, m, q, b, base, now):
+    return s.record_create(m[1], b)
+
+
+@route("GET", DOMAIN + r"/(\d+)", F.RECORD_GET)
+def _record_get(s, m, q, b, base, now):
+    return s.record_get(m[1], int(m[2]))
+
+
+@route("PUT", DOMAIN + r"/(\d+)", F.RECORD_UPDATE)
+@route("PATCH", DOMAIN + r"/(\d+)", F.RECORD_UPDATE)
+def _record_update(s, m, q, b, base, now):
+    return s.record_update(m[1], int(m[2]), b)
+
+
+@route("DELETE", DOMAIN + r"/(\d+)", F.RECORD_DELETE)
+def _record_delete(s, m, q, b, base, now):
+    return s.record_delete(m[1], int(m[2]))
+
+
+def _match(method: str, path: str) -> tuple[str, re.Match, Work] | None | bool:
+    """(operation, match, work); False when the path exists for another method."""
+    other_method = False
+    for verb, pattern, operation, work in ROUTES:
+        m = pattern.match(path)
+        if m:
+            if verb == method:
+                return operation, m, work
+            other_method = True
+    return False if other_method else None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Without it every keep-alive answer waits ~40 ms on delayed ACK (DESIGN.md).
+    disable_nagle_algorithm = True
+    server: DosimServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _read_body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw.strip():
+            return {}
+        return json.loads(raw)
+
+    def _dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        # Trailing slashes are optional, as at DigitalOcean.
+        path = parts.path.rstrip("/") or "/"
+        query = dict(parse_qsl(parts.query))
+        try:
+            body = self._read_body()
+        except ValueError:
+            self.send_json(400, render.error_body(400, "The request body is not valid JSON."))
+            return
+        if path.startswith("/_dosim/"):
+            status, payload = control(self.server.state, method, path, body)
+            self.send_json(status, payload)
+            return
+        found = _match(method, path)
+        if not found:
+            status = 405 if found is False else 404
+            self.send_json(status, render.error_body(status, f"No route for {method} {path}."))
+            return
+        operation, m, work = found
+        base = f"http://{self.headers.get('Host', '127.0.0.1')}{path}"
+        self._api(method, path, query, operation, lambda s, now: work(s, m, query, body, base, now))
+
+    def _authorized(self) -> bool:
+        expected = "Bearer " + self.server.state.config.token
+        return self.headers.get("Authorization", "") == expected
+
+    def _api(self, method: str, path: str, query: dict, operation: str, work) -> None:
+        state = self.server.state
+        entry = {"method": method, "path": path, "query": query, "operation": operation, "fault": None}
+        with state.lock:
+            wake = state.wake
+            latency = state.faults.get(operation, "latency")
+        if latency > 0:
+            wake.wait(latency)
+        with state.lock:
+            now = time.time()
+            entry["time"] = now
+            headers, limited = self._rate_limit(state, now)
+            injected = lost = None
+            if not self._authorized():
+                status, payload = 401, render.error_body(401, "Unable to authenticate you.")
+            elif limited:
+                status, payload = 429, render.error_body(429, "API Rate limit exceeded.")
+            elif injected := state.faults.before(operation):
+                status, payload = injected.status, render.error_body(injected.status, injected.message)
+                entry["fault"] = "injected"
+            else:
+                status, payload = work(state, now)
+                state.counts[operation] = state.counts.get(operation, 0) + 1
+                lost = state.faults.lost(operation)
+            entry["status"] = status
+            if lost:
+                entry["fault"] = f"lost_response:{lost[0]}"
+                entry["status"] = lost[1].status if lost[0] == "error" else None
+            state.log.append(entry)
+        if injected and injected.retry_after is not None:
+            headers["retry-after"] = str(int(injected.retry_after + 0.999))
+        if lost:
+            self._lose(lost, headers, wake)
+            return
+        self.send_json(status, payload, headers)
+
+    def _lose(self, lost, headers: dict, wake: threading.Event) -> None:
+        mode, injected = lost
+        if mode == "hang":
+            # Hold the request past the client's timeout, then drop it unanswered.
+            wake.wait(injected.hang)
+            self.close_connection = True
+            return
+        self.send_json(injected.status, render.error_body(injected.status, injected.message), headers)
+
+    def _rate_limit(self, state: State, now: float) -> tuple[dict[str, str], bool]:
+        """Sliding one-minute window; headers as DigitalOcean sends them."""
+        window, budget = state.window, state.config.rate_limit_per_minute
+        while window and window[0] <= now - 60:
+            window.popleft()
+        limit = budget or 5000
+        limited = bool(budget) and len(window) >= budget
+        if not limited:
+            window.append(now)
+        reset = (window[0] if window else now) + 60
+        headers = {
+            "ratelimit-limit": str(limit),
+            "ratelimit-remaining": str(max(0, limit - len(window))),
+            "ratelimit-reset": str(int(reset)),
+        }
+        if limited:
+            headers["retry-after"] = str(max(1, int(reset - now + 0.999)))
+        return headers, limited
+
+    def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if payload is not None:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class DosimServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], state: State):
+        super().__init__(address, Handler)
+        self.state = state
+
+
+@dataclass
+class Handle:
+    server: DosimServer
+    thread: threading.Thread
+
+    @property
+    def state(self) -> State:
+        return self.server.state
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/v2/"
+
+    def stop(self) -> None:
+        self.state.wake.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+def make_server(host: str = "127.0.0.1", port: int = 0, **config: Any) -> DosimServer:
+    state = State()
+    state.config.update(config)
+    state.reset()
+    return DosimServer((host, port), state)
+
+
+def start_in_thread(port: int = 0, host: str = "127.0.0.1", **config: Any) -> Handle:
+    server = make_server(host, port, **config)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    return Handle(server, thread)
