@@ -30,6 +30,14 @@ test: $(STAMP)
 up: $(STAMP)
 	VENV=$(VENV) scripts/up.sh
 
+# Figures, not tests: a real prefork worker, Redis, PostgreSQL and the
+# simulator on loopback. BENCH_ARGS / CHAOS_ARGS pass options (see --help).
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
