@@ -81,6 +81,10 @@ class DosimControl:
         else:
             self._call("DELETE", "/_dosim/faults")
 
+    def exchanges(self) -> list[dict[str, Any]]:
+        """Whole request/response pairs, kept while ``configure(capture=True)``."""
+        return self._call("GET", "/_dosim/exchanges")["exchanges"]
+
     # --- conveniences over state() and the API --------------------------------------
     def droplets(self) -> list[dict[str, Any]]:
         return self.state()["droplets"]

@@ -50,6 +50,9 @@ def control(state: State, method: str, path: str, body: Any) -> tuple[int, Any]:
     name = path.removeprefix("/_dosim/")
     if name == "state" and method == "GET":
         return 200, state.snapshot(time.time())
+    if name == "exchanges" and method == "GET":
+        with state.lock:
+            return 200, {"exchanges": list(state.exchanges)}
     if name == "reset" and method == "POST":
         try:
             state.reset(body or None)

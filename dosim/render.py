@@ -29,8 +29,8 @@ def iso(ts: float) -> str:
 def public_ipv4(n: int) -> str:
     """A distinct address per droplet (104.236.0.0/14 is one of DigitalOcean's
     ranges): distinct so a DNS record names exactly one droplet."""
-    n %= 1 << 18
-    return f"104.{236 + (n >> 16)}.{(n >> 8) & 255}.{n & 255 or 1}"
+    n %= 4 * 256 * 254  # the last octet skips 0 and 255
+    return f"104.{236 + n // (256 * 254)}.{n // 254 % 256}.{n % 254 + 1}"
 
 
 def private_ipv4(n: int) -> str:

@@ -167,14 +167,19 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(status, render.error_body(status, f"No route for {method} {path}."))
             return
         operation, m, work = found
-        base = f"http://{self.headers.get('Host', '127.0.0.1')}{path}"
-        self._api(method, path, query, operation, lambda s, now: work(s, m, query, body, base, now))
+        # Pagination links point back at the address the client used, unless
+        # config.links_base says otherwise (a test of clients that must refuse
+        # to follow a link to another host).
+        host = self.server.state.config.links_base or f"http://{self.headers.get('Host', '127.0.0.1')}"
+        base = host.rstrip("/") + path
+        work_now = lambda s, now: work(s, m, query, body, base, now)  # noqa: E731
+        self._api(method, path, query, operation, work_now, body)
 
     def _authorized(self) -> bool:
         expected = "Bearer " + self.server.state.config.token
         return self.headers.get("Authorization", "") == expected
 
-    def _api(self, method: str, path: str, query: dict, operation: str, work) -> None:
+    def _api(self, method: str, path: str, query: dict, operation: str, work, body: Any) -> None:
         state = self.server.state
         entry = {"method": method, "path": path, "query": query, "operation": operation, "fault": None}
         with state.lock:
@@ -203,6 +208,8 @@ class Handler(BaseHTTPRequestHandler):
                 entry["fault"] = f"lost_response:{lost[0]}"
                 entry["status"] = lost[1].status if lost[0] == "error" else None
             state.log.append(entry)
+            if state.config.capture and not lost:
+                state.exchanges.append({**entry, "body": body, "response": payload, "headers": dict(headers)})
         if injected and injected.retry_after is not None:
             headers["retry-after"] = str(int(injected.retry_after + 0.999))
         if lost:

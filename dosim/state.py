@@ -33,6 +33,10 @@ class Config:
     max_per_page: int = 200
     log_size: int = 5000
     seed: int | None = None
+    # Keep whole request/response pairs (conformance tests validate them).
+    capture: bool = False
+    # Base of pagination links instead of the request's Host (tests only).
+    links_base: str = ""
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name: f for f in fields(self)}
@@ -42,6 +46,8 @@ class Config:
         for key, value in values.items():
             if key == "domains":
                 value = tuple([value] if isinstance(value, str) else value)
+            elif key == "capture" and isinstance(value, str):
+                value = value.lower() in ("1", "true", "yes")
             elif value is not None and key not in ("token", "seed"):
                 value = type(getattr(Config, key))(value)
             setattr(self, key, value)
@@ -66,6 +72,7 @@ class State:
         self.actions: dict[int, dict[str, Any]] = {}
         self.records: dict[str, dict[int, dict[str, Any]]] = {d: {} for d in self.config.domains}
         self.log: deque[dict[str, Any]] = deque(maxlen=self.config.log_size)
+        self.exchanges: deque[dict[str, Any]] = deque(maxlen=self.config.log_size)
         self.window: deque[float] = deque()
         self.counts: dict[str, int] = {}
         self.faults = Faults(self.config.seed)
