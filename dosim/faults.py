@@ -17,6 +17,7 @@ DROPLET_GET = "droplet_get"
 DROPLET_LIST = "droplet_list"
 DROPLET_DELETE = "droplet_delete"
 ACTION_GET = "action_get"
+ACTION_LIST = "action_list"
 RECORD_LIST = "record_list"
 RECORD_GET = "record_get"
 RECORD_CREATE = "record_create"
@@ -29,6 +30,7 @@ OPERATIONS = (
     DROPLET_LIST,
     DROPLET_DELETE,
     ACTION_GET,
+    ACTION_LIST,
     RECORD_LIST,
     RECORD_GET,
     RECORD_CREATE,

@@ -70,6 +70,11 @@ def _droplet_action_get(s, m, q, b, base, now):
     return s.action_get(int(m[2]), int(m[1]), now)
 
 
+@route("GET", r"/v2/droplets/(\d+)/actions", F.ACTION_LIST)
+def _droplet_action_list(s, m, q, b, base, now):
+    return s.action_list(int(m[1]), q, base, now)
+
+
 @route("GET", r"/v2/actions/(\d+)", F.ACTION_GET)
 def _action_get(s, m, q, b, base, now):
     return s.action_get(int(m[1]), None, now)

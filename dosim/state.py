@@ -205,15 +205,25 @@ class State:
         body["meta"] = {"total": len(items)}
         return 200, body
 
-    def action_get(self, action_id: int, droplet_id: int | None, now: float) -> Response:
-        a = self.actions.get(action_id)
-        if a is None or (droplet_id is not None and a["resource_id"] != droplet_id):
-            return _error(404, "The resource you were accessing could not be found.")
+    def _settle(self, a: dict[str, Any], now: float) -> dict[str, Any]:
+        """An action completes (or errors) when its droplet leaves `new`."""
         status = self.droplet_status(a["droplet"], now)
         if a["status"] == "in-progress" and status != "new":
             a["status"] = "errored" if status == "errored" else "completed"
             a["completed"] = now
-        return 200, {"action": render.action_body(a, now)}
+        return render.action_body(a, now)
+
+    def action_get(self, action_id: int, droplet_id: int | None, now: float) -> Response:
+        a = self.actions.get(action_id)
+        if a is None or (droplet_id is not None and a["resource_id"] != droplet_id):
+            return _error(404, "The resource you were accessing could not be found.")
+        return 200, {"action": self._settle(a, now)}
+
+    def action_list(self, droplet_id: int, query: dict[str, str], base_url: str, now: float) -> Response:
+        if droplet_id not in self.droplets:
+            return _error(404, "The resource you were accessing could not be found.")
+        found = [self._settle(a, now) for a in self.actions.values() if a["resource_id"] == droplet_id]
+        return self._page("actions", found, query, base_url)
 
     # --- domain records -------------------------------------------------------------
     def _zone(self, domain: str) -> dict[int, dict[str, Any]] | None:

@@ -1,0 +1,38 @@
+"""Validation of captured simulator exchanges against DigitalOcean's official
+OpenAPI description (openapi-core)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+
+import dosim
+
+DESCRIPTION = Path(dosim.__file__).resolve().parent / "openapi" / "droplets-domains-actions.yaml"
+SERVER = "https://api.digitalocean.com"
+
+
+@cache
+def openapi() -> OpenAPI:
+    return OpenAPI.from_file_path(str(DESCRIPTION))
+
+
+def problems(exchanges: list[dict]) -> list[str]:
+    """One line per exchange whose response the description rejects."""
+    found = []
+    for ex in exchanges:
+        request = MockRequest(SERVER, ex["method"], ex["path"], args=ex["query"])
+        data = b"" if ex["response"] is None else json.dumps(ex["response"]).encode()
+        response = MockResponse(data, ex["status"], ex["headers"], "application/json")
+        try:
+            openapi().validate_response(request, response)
+        except Exception as exc:  # every kind of mismatch is a finding to report
+            detail = "; ".join(str(e) for e in getattr(exc, "schema_errors", ())) or repr(exc)
+            found.append(
+                f"{ex['method']} {ex['path']} -> {ex['status']}: {type(exc).__name__}: {detail[:600]}"
+            )
+    return found
