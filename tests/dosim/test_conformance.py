@@ -50,12 +50,10 @@ def failing_workload(sim):
     for call in calls:
         with pytest.raises(GatewayError):
             call()
-    sim.configure(rate_limit_per_minute=1)
-    for _ in range(2):
-        try:
-            gw.droplets_by_tag("x")
-        except GatewayError:
-            pass
+    sim.configure(rate_limit_per_minute=len(sim.requests()) + 1)  # one more call allowed
+    gw.droplets_by_tag("x")
+    with pytest.raises(GatewayError, match="429"):
+        gw.droplets_by_tag("x")
 
 
 def test_gateway_exchanges_validate(captured):
