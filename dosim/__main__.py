@@ -36,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="dosim %(message)s")
@@ -56,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dosim: --fault: {exc}", file=sys.stderr)
         return 2
     # SIGTERM (honcho, the bench harness) ends it as cleanly as Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    signal.signal(signal.SIGTERM, _interrupt)
     host, port = server.server_address[:2]
     logging.info("serving the DigitalOcean API at http://%s:%s/v2/", host, port)
     try:

@@ -9,6 +9,7 @@ import requests
 from dosim import faults as F
 from dosim.control import DosimControlError
 from dosim.faults import FaultError, parse_cli
+from tests.support.dosim import spawn_dosim
 
 BODY = {"name": "web", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
 
@@ -108,3 +109,16 @@ def test_python_m_dosim_serves(dosim_process):
     assert api(dosim_process, "GET", "droplets/1").status_code == 502
     assert api(dosim_process, "GET", "droplets/1").status_code == 404
     assert dosim_process.state()["config"]["domains"] == ["arcadia.test"]
+
+
+def test_command_line_flags_configure_the_process():
+    flags = ["--boot-delay", "0", "--rate-limit-per-minute", "50", "--domain", "example.org", "--seed", "3"]
+    flags += ["--fault", "droplet_get:fail_next=1,status=502", "--fault", "droplet_create:stuck_new"]
+    with spawn_dosim(*flags, token="cli-token") as sim:
+        config = sim.state()["config"]
+        assert (config["boot_delay"], config["rate_limit_per_minute"], config["seed"]) == (0.0, 50, 3)
+        assert {r["domain"] for r in sim.records()} == {"example.org"}
+        assert api(sim, "GET", "droplets/1").status_code == 502
+        created = api(sim, "POST", "droplets", json=BODY).json()["droplet"]
+        assert api(sim, "GET", f"droplets/{created['id']}").json()["droplet"]["status"] == "new"
+        assert api(sim, "GET", "droplets").headers["ratelimit-limit"] == "50"

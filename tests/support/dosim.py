@@ -2,8 +2,10 @@
 
 ``dosim`` (function scope) — the in-process simulator, reset for the test,
 with the gateway pointed at it: ``settings.DIGITALOCEAN_API_URL`` /
-``DIGITALOCEAN_TOKEN`` (pytest-django ``settings``) and the
-``DIGITALOCEAN_END_POINT`` variable python-digitalocean reads (monkeypatch).
+``DIGITALOCEAN_TOKEN`` (pytest-django ``settings``), and the environment
+variables ``DIGITALOCEAN_END_POINT`` (what python-digitalocean reads),
+``DIGITALOCEAN_API_URL`` and ``DIGITALOCEAN_TOKEN`` (so a worker process
+started during the test reaches it too) through monkeypatch.
 Yields a :class:`dosim.control.DosimControl` (``.base_url``, ``.api_url``,
 ``.token``, ``.handle`` = the in-process server)::
 
@@ -16,11 +18,11 @@ Yields a :class:`dosim.control.DosimControl` (``.base_url``, ``.api_url``,
 
 ``sim`` is the same fixture under a shorter name.
 
-``dosim_process`` (function scope) — the same but a real
+``dosim_process`` (function scope) — the same, but a real
 ``python -m dosim --port <free>`` subprocess (one per session, reset per
-test), also exported through ``DIGITALOCEAN_API_URL`` / ``_END_POINT`` /
-``_TOKEN`` environment variables so worker processes started afterwards use
-it. For real-worker integration tests.
+test), for real-worker integration tests and anything that must not share
+the test process. ``spawn_dosim(*flags)`` starts another one with command
+line flags (a context manager yielding its control client).
 
 Baseline for every test: ``TEST_CONFIG`` (boot delay 0.2 s, no rate limit,
 zone ``settings.ARCADIA_DNS_DOMAIN``, seeded failure rates).
@@ -34,6 +36,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,9 +55,13 @@ def _baseline() -> dict:
 
 
 def _point_at(control: DosimControl, settings, monkeypatch) -> None:
+    """This process through settings; python-digitalocean's own objects and
+    any worker process started later through the environment."""
     settings.DIGITALOCEAN_API_URL = control.api_url
     settings.DIGITALOCEAN_TOKEN = control.token
     monkeypatch.setenv("DIGITALOCEAN_END_POINT", control.api_url)
+    monkeypatch.setenv("DIGITALOCEAN_API_URL", control.api_url)
+    monkeypatch.setenv("DIGITALOCEAN_TOKEN", control.token)
 
 
 @pytest.fixture(scope="session")
@@ -95,26 +102,40 @@ def _answers(base_url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def dosim_process_server():
-    port, baseline = _free_port(), _baseline()
-    argv = [sys.executable, "-m", "dosim", "--port", str(port), "--token", baseline["token"]]
-    argv += ["--domain", baseline["domains"][0]]
+@contextmanager
+def spawn_dosim(*flags: str, token: str | None = None):
+    """``python -m dosim --port <free> <flags>``; yields its control client
+    once it answers, terminates it afterwards."""
+    port, token = _free_port(), token or _baseline()["token"]
+    argv = [sys.executable, "-m", "dosim", "--port", str(port), "--token", token, *flags]
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not _answers(base_url):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"python -m dosim did not come up: {proc.stderr.read().decode()[-2000:]}")
-        time.sleep(0.05)
-    yield DosimControl(base_url, token=baseline["token"])
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + 30
+        while not _answers(base_url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"python -m dosim did not come up: {_stderr(proc)}")
+            time.sleep(0.05)
+        yield DosimControl(base_url, token=token)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _stderr(proc: subprocess.Popen) -> str:
+    if proc.poll() is None:
         proc.kill()
-        proc.wait(timeout=10)
+    return proc.stderr.read().decode()[-2000:]
+
+
+@pytest.fixture(scope="session")
+def dosim_process_server():
+    with spawn_dosim("--domain", _baseline()["domains"][0]) as control:
+        yield control
 
 
 @pytest.fixture
@@ -122,9 +143,7 @@ def dosim_process(dosim_process_server, settings, monkeypatch):
     control = dosim_process_server
     control.reset(**_baseline())
     _point_at(control, settings, monkeypatch)
-    monkeypatch.setenv("DIGITALOCEAN_API_URL", control.api_url)
-    monkeypatch.setenv("DIGITALOCEAN_TOKEN", control.token)
     yield control
 
 
-__all__ = ["TEST_CONFIG", "dosim", "dosim_process", "dosim_server", "sim"]
+__all__ = ["TEST_CONFIG", "dosim", "dosim_process", "dosim_server", "sim", "spawn_dosim"]
