@@ -93,6 +93,7 @@ def test_cli_fault_syntax():
         parse_cli("nope:fail_next=1")
 
 
+@pytest.mark.integration
 def test_cli_refuses_a_bad_fault():
     run = subprocess.run(
         [sys.executable, "-m", "dosim", "--port", "0", "--fault", "droplet_get:explode=1"],
@@ -103,6 +104,7 @@ def test_cli_refuses_a_bad_fault():
     assert run.returncode == 2 and "explode" in run.stderr
 
 
+@pytest.mark.integration
 def test_python_m_dosim_serves(dosim_process):
     """The standalone process, with the faults flag parsed the same way."""
     dosim_process.faults(F.DROPLET_GET, fail_next=1, status=502)
@@ -111,6 +113,7 @@ def test_python_m_dosim_serves(dosim_process):
     assert dosim_process.state()["config"]["domains"] == ["arcadia.test"]
 
 
+@pytest.mark.integration
 def test_command_line_flags_configure_the_process():
     flags = ["--boot-delay", "0", "--rate-limit-per-minute", "50", "--domain", "example.org", "--seed", "3"]
     flags += ["--fault", "droplet_get:fail_next=1,status=502", "--fault", "droplet_create:stuck_new"]
