@@ -31,8 +31,21 @@ def problems(exchanges: list[dict]) -> list[str]:
         try:
             openapi().validate_response(request, response)
         except Exception as exc:  # every kind of mismatch is a finding to report
-            detail = "; ".join(str(e) for e in getattr(exc, "schema_errors", ())) or repr(exc)
+            detail = _detail(exc)
             found.append(
                 f"{ex['method']} {ex['path']} -> {ex['status']}: {type(exc).__name__}: {detail[:600]}"
             )
     return found
+
+
+def _detail(exc: BaseException) -> str:
+    """openapi-core nests the schema errors that say what is wrong in causes."""
+    seen = exc
+    for _ in range(5):  # bounded: causes do not cycle, but stay safe
+        errors = getattr(seen, "schema_errors", None)
+        if errors:
+            return "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+        if seen.__cause__ is None:
+            break
+        seen = seen.__cause__
+    return repr(seen)

@@ -146,3 +146,13 @@ def test_pydo_works_against_the_simulator(captured):
         "message": "The resource you were accessing could not be found.",
     }
     assert problems(captured.exchanges()) == []
+
+
+def test_errored_droplet_is_the_one_documented_deviation(captured):
+    captured.configure(boot_delay=0)
+    captured.faults(F.DROPLET_CREATE, errored=True)
+    gw = get_gateway()
+    droplet = gw.droplet_create(**SPEC, tags=["err"])
+    assert gw.droplet_get(droplet.id).status == "errored"
+    [problem] = problems(captured.exchanges())
+    assert "'errored' is not one of ['new', 'active', 'off', 'archive']" in problem
