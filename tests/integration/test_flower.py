@@ -6,7 +6,6 @@ Flower first, then a worker, then a check that Flower sees the worker
 through events (the event stream is live), and only then the saga.
 """
 
-import json
 import os
 import socket
 import subprocess
@@ -16,13 +15,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.db import connection
 
-from provisioning.models import SAGA_TERMINAL_STATUSES, Saga, SagaStatus
+from provisioning.models import SAGA_TERMINAL_STATUSES, SagaStatus
+from provisioning.services import saga_start
+from tests.support import worker as worker_support
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWER_USER, FLOWER_PASSWORD = "ops", "flower-test-secret"
-FAKE_DEFINITION = "tests.support.fake_steps.FIVE_STEPS"
 STEPS = [f"s{i}" for i in range(5)]
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -59,26 +58,6 @@ class Flower:
         return self.get("/api/tasks").json()
 
 
-@pytest.fixture
-def redis_url():
-    return os.environ.get("ARCADIA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def process_env(redis_url):
-    """The environment of a process that works on this test's database and
-    Redis and knows the fake saga."""
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    database_url = f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": redis_url,
-        "ARCADIA_EXTRA_SAGA_DEFINITIONS": FAKE_DEFINITION,
-    }
-
-
 def _stop(process):
     process.terminate()
     try:
@@ -89,9 +68,12 @@ def _stop(process):
 
 
 @pytest.fixture
-def flower(process_env, tmp_path):
+def flower(celery_worker_process, tmp_path):
+    """Flower on the test Redis. It depends on the worker fixture, which
+    flushes that Redis first: a flush after Flower started would drop the
+    binding of its event queue and Flower would see nothing."""
     port = _free_port()
-    env = process_env
+    env = {**os.environ, "CELERY_BROKER_URL": worker_support.test_redis_url()}
     log = (tmp_path / "flower.log").open("w")
     process = subprocess.Popen(
         [
@@ -126,46 +108,6 @@ def flower(process_env, tmp_path):
         log.close()
 
 
-@pytest.fixture
-def worker_process(process_env, tmp_path):
-    """A real ``celery worker`` process, started like the Procfile's."""
-    log = (tmp_path / "worker.log").open("w")
-    command = [sys.executable, "-m", "celery", "-A", "arcadia", "worker", "-E", "--concurrency=1"]
-    process = subprocess.Popen(
-        [*command, "--loglevel=INFO", f"--hostname=flowertest-{os.getpid()}@%h"],
-        cwd=ROOT,
-        env=process_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield process
-    finally:
-        _stop(process)
-        log.close()
-
-
-def start_sagas(env, contexts):
-    """Start sagas from another process, whose Celery app sends to Redis
-    (this test process's app is bound to the embedded memory:// broker)."""
-    script = (
-        "import django, json, sys; django.setup();"
-        "from provisioning.services import saga_start;"
-        "[print(saga_start(kind='fake_five', context=c).id) for c in json.loads(sys.argv[1])]"
-    )
-    env = {**env, "DJANGO_SETTINGS_MODULE": "arcadia.settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(contexts)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return [Saga.objects.get(pk=line) for line in result.stdout.split()]
-
-
 def wait_terminal(saga, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -176,11 +118,13 @@ def wait_terminal(saga, timeout=60):
     raise AssertionError(f"saga {saga.pk} still {saga.status}")
 
 
-def test_flower_shows_each_step_of_a_saga_as_its_own_task(flower, worker_process, process_env):
+def test_flower_shows_each_step_of_a_saga_as_its_own_task(flower, celery_worker_process):
+    celery_worker_process()
     # Flower has the event stream once it sees the worker through events.
     flower.wait_for(flower.workers_seen_by_events, 60, "the worker")
 
-    ok, failed = start_sagas(process_env, [{}, {"fail_at": "s2"}])
+    ok = saga_start(kind="fake_five", context={})
+    failed = saga_start(kind="fake_five", context={"fail_at": "s2"})
     assert wait_terminal(ok).status == SagaStatus.SUCCEEDED
     assert wait_terminal(failed).status == SagaStatus.COMPENSATED
 
