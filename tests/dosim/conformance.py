@@ -38,6 +38,20 @@ def problems(exchanges: list[dict]) -> list[str]:
     return found
 
 
+def request_problems(exchanges: list[dict], token: str) -> list[str]:
+    """The same for the requests the clients sent."""
+    found = []
+    for ex in exchanges:
+        body = None if ex["body"] in (None, {}) else json.dumps(ex["body"]).encode()
+        headers = {"Authorization": f"Bearer {token}"}
+        request = MockRequest(SERVER, ex["method"], ex["path"], args=ex["query"], headers=headers, data=body)
+        try:
+            openapi().validate_request(request)
+        except Exception as exc:  # every kind of mismatch is a finding to report
+            found.append(f"{ex['method']} {ex['path']}: {type(exc).__name__}: {_detail(exc)[:600]}")
+    return found
+
+
 def _detail(exc: BaseException) -> str:
     """openapi-core nests the schema errors that say what is wrong in causes."""
     seen = exc

@@ -14,7 +14,7 @@ from azure.core.pipeline.policies import HeadersPolicy
 
 from dosim import faults as F
 from inventory.digitalocean import GatewayError, get_gateway
-from tests.dosim.conformance import problems
+from tests.dosim.conformance import problems, request_problems
 from tests.gateway.helpers import DOMAIN, SPEC, wait_active
 
 
@@ -156,3 +156,17 @@ def test_errored_droplet_is_the_one_documented_deviation(captured):
     assert gw.droplet_get(droplet.id).status == "errored"
     [problem] = problems(captured.exchanges())
     assert "'errored' is not one of ['new', 'active', 'off', 'archive']" in problem
+
+
+def test_gateway_requests_validate_but_for_the_librarys_null_vpc_uuid(captured):
+    """python-digitalocean always sends ``vpc_uuid: null`` on create, which the
+    description does not allow (DigitalOcean accepts it); nothing else differs."""
+    gateway_workload(captured)
+    exchanges = captured.exchanges()
+    creates = [e for e in exchanges if e["operation"] == F.DROPLET_CREATE]
+    found = request_problems(exchanges, captured.token)
+    assert len(found) == len(creates) == 2
+    assert all(p.startswith("POST /v2/droplets: InvalidRequestBody") for p in found)
+    assert all(e["body"]["vpc_uuid"] is None for e in creates)
+    fixed = [{**e, "body": {k: v for k, v in e["body"].items() if k != "vpc_uuid"}} for e in creates]
+    assert request_problems(fixed, captured.token) == []
