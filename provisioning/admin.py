@@ -62,7 +62,8 @@ def step_duration(step: SagaStep) -> str:
     end = step.finished_at or timezone.now()
     seconds = (end - step.started_at).total_seconds()
     running = "" if step.finished_at else " (running)"
-    return f"{seconds:.1f} s{running}"
+    # Most steps take milliseconds: tenths of a second would show 0.0.
+    return f"{seconds:.3f} s{running}" if seconds < 10 else f"{seconds:.1f} s{running}"
 
 
 def timestamp(value) -> str:

@@ -73,7 +73,7 @@ def test_saga_detail_shows_steps_timeline_and_flower_links(staff_client, failed_
         "DataReadError: 500 from destroy",
         "compensation",  # the phase column
         "forward",
-        "2.0 s",  # duration
+        "2.000 s",  # duration
         failed_saga.started_for_test.strftime("%Y-%m-%d %H:%M:%S"),  # to the second
         "create_droplet_event",  # the timeline
         'href="http://flower.example.test:5555/task/task-create_droplet"',
