@@ -1,13 +1,13 @@
 """Fixtures for the operator-facing tests: admin users and a saga with history."""
 
 import datetime as dt
-import os
 
 import pytest
 from django.utils import timezone
 
 from provisioning.models import Saga, SagaStatus, StepStatus
 from tests import factories
+from tests.support import worker as worker_support
 
 
 @pytest.fixture
@@ -58,6 +58,6 @@ def failed_saga(db, settings):
 
 
 @pytest.fixture
-def test_redis_url():
-    """The real Redis the suite may use (``make test`` sets it; DB 15 otherwise)."""
-    return os.environ.get("ARCADIA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+def redis_url():
+    """The real Redis the suite may use: the same one the worker fixtures use."""
+    return worker_support.test_redis_url()

@@ -30,8 +30,8 @@ def test_healthz_ok_with_embedded_broker_needs_no_login(client, settings):
     assert response["Cache-Control"].startswith("max-age=0")
 
 
-def test_healthz_ok_with_real_redis(client, settings, test_redis_url):
-    settings.CELERY_BROKER_URL = test_redis_url
+def test_healthz_ok_with_real_redis(client, settings, redis_url):
+    settings.CELERY_BROKER_URL = redis_url
     response = client.get("/healthz")
     assert response.status_code == 200, response.content
     assert response.json()["checks"]["broker"]["detail"] == "redis"
