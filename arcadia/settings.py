@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's and the browsable API's CSS) under gunicorn.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,6 +119,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Served straight from the apps' static folders, so no collectstatic step is
+# needed to run (the image may still collect them for speed).
+WHITENOISE_USE_FINDERS = True
 
 # --- Celery -----------------------------------------------------------------
 # No broker configured means the embedded mode: an in-process worker on the
