@@ -9,6 +9,8 @@ operator to retry (``saga_retry_compensation``).
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django.db.models import F
 
@@ -22,6 +24,7 @@ from provisioning.outcomes import (
     held_by_someone_else,
     lease_backoff,
     lease_expiry,
+    log,
     now,
     short_error,
     step_log,
@@ -65,12 +68,11 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
             return _give_up(
                 claim, f"gave up after {claim.compensation_attempts} attempts: {short_error(exc)}"
             )
-        delay = backoff_delay(
-            policy, claim.compensation_attempts, getattr(exc, "retry_after", None)
-        )
+        delay = backoff_delay(policy, claim.compensation_attempts, getattr(exc, "retry_after", None))
         _release(claim, short_error(exc), delay)
         return Outcome.retry(delay)
     _record(claim, _T.COMPENSATED, "step_compensated")
+    logger.info("compensated (attempt %d)", claim.compensation_attempts)
     return Outcome.cont()
 
 
@@ -126,14 +128,10 @@ def _give_up(claim: Claim, error: str, *, held: bool = True) -> Outcome:
     return Outcome.cont()
 
 
-def _record(
-    claim: Claim, status: str, event_name: str, *, error: str = "", held: bool = True
-) -> None:
+def _record(claim: Claim, status: str, event_name: str, *, error: str = "", held: bool = True) -> None:
     at = now()
     rows = SagaStep.objects.filter(id=claim.step_id)
-    rows = (
-        rows.filter(lease_owner=claim.owner) if held else rows.exclude(status__in=[_T.COMPENSATED])
-    )
+    rows = rows.filter(lease_owner=claim.owner) if held else rows.exclude(status__in=[_T.COMPENSATED])
     fields = {"status": status, "lease_owner": "", "lease_expires_at": None}
     if status == _T.COMPENSATED:
         fields["compensated_at"] = at
@@ -191,4 +189,6 @@ def saga_settle(*, saga_id) -> str | None:
         ):
             return None
         event(saga_id, f"saga_{final}", at=at).save()
+    log_level = logging.INFO if final == _G.COMPENSATED else logging.ERROR
+    log.log(log_level, "saga=%s step=- settled: %s", saga_id, final)
     return final

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from provisioning import dispatch
 from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
-from provisioning.outcomes import event, now
+from provisioning.outcomes import event, log, now
 
 _T, _G = StepStatus, SagaStatus
 
@@ -58,5 +58,6 @@ def saga_begin_compensation(*, saga_id, error: str, cancelled: bool = False) -> 
         SagaStep.objects.filter(saga_id=saga_id, status=_T.PENDING).update(status=_T.SKIPPED)
         name = "saga_cancelled" if cancelled else "saga_compensating"
         event(saga_id, name, at=at, error=error).save()
+        log.warning("saga=%s step=- compensating: %s", saga_id, error)
         transaction.on_commit(lambda: dispatch.send_compensation(saga_id))
     return True

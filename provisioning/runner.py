@@ -63,9 +63,7 @@ def step_claim(*, saga_id, index: int, owner: str, task_id: str = "") -> Claim |
     if saga.status not in FORWARD_SAGA_STATUSES:
         return Outcome.stop()  # compensating or finished: forward work is over
     if saga.cancel_requested:
-        failures.saga_begin_compensation(
-            saga_id=saga_id, error="cancelled on request", cancelled=True
-        )
+        failures.saga_begin_compensation(saga_id=saga_id, error="cancelled on request", cancelled=True)
         return Outcome.stop()
     if row.status == _T.SUCCEEDED:
         # A duplicate delivery. The original continued the chain; if it died
@@ -112,9 +110,7 @@ def step_record_success(claim: Claim, outputs: dict) -> Outcome:
     at = now()
     last = claim.index == claim.step_count - 1
     with transaction.atomic():
-        held = SagaStep.objects.filter(
-            id=claim.step_id, status=_T.RUNNING, lease_owner=claim.owner
-        ).update(
+        held = SagaStep.objects.filter(id=claim.step_id, status=_T.RUNNING, lease_owner=claim.owner).update(
             status=_T.SUCCEEDED,
             finished_at=at,
             lease_owner="",
@@ -151,6 +147,10 @@ def step_record_success(claim: Claim, outputs: dict) -> Outcome:
         if last:
             events.append(event(claim.saga_id, "saga_succeeded", at=at))
         SagaEvent.objects.bulk_create(events)
+    took = (at - claim.claimed_at).total_seconds() * 1000
+    step_log(claim.saga_id, claim.index, claim.name).info(
+        "succeeded in %.0f ms (attempt %d)", took, claim.attempts
+    )
     return Outcome.cont()
 
 
@@ -170,9 +170,7 @@ def _retry_later(claim: Claim, policy, exc: TransientError) -> Outcome:
     if tries >= policy.max_attempts:
         return Outcome.fail(f"gave up after {tries} attempts: {short_error(exc)}")
     delay = backoff_delay(policy, tries, exc.retry_after)
-    _release(
-        claim, last_error=short_error(exc), event_name="step_retrying", countdown=round(delay, 2)
-    )
+    _release(claim, last_error=short_error(exc), event_name="step_retrying", countdown=round(delay, 2))
     return Outcome.retry(delay)
 
 
