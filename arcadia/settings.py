@@ -164,9 +164,7 @@ DOSIM_DEFAULT_URL = "http://127.0.0.1:8089/v2/"
 DIGITALOCEAN_TOKEN = env.str("DIGITALOCEAN_TOKEN", default=DOSIM_TOKEN)
 DIGITALOCEAN_API_URL = env.str(
     "DIGITALOCEAN_API_URL",
-    default=DOSIM_DEFAULT_URL
-    if DIGITALOCEAN_TOKEN == DOSIM_TOKEN
-    else "https://api.digitalocean.com/v2/",
+    default=DOSIM_DEFAULT_URL if DIGITALOCEAN_TOKEN == DOSIM_TOKEN else "https://api.digitalocean.com/v2/",
 )
 DIGITALOCEAN_REQUEST_TIMEOUT = env.float("DIGITALOCEAN_REQUEST_TIMEOUT", default=15.0)
 
@@ -187,9 +185,7 @@ ARCADIA_EXTRA_SAGA_DEFINITIONS = env.list("ARCADIA_EXTRA_SAGA_DEFINITIONS", defa
 # A claimed step belongs to its runner until the lease expires. It must
 # outlive the hard task time limit, so that a runner killed by the limit is
 # dead before anyone takes its step over.
-ARCADIA_STEP_LEASE_SECONDS = env.float(
-    "ARCADIA_STEP_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30
-)
+ARCADIA_STEP_LEASE_SECONDS = env.float("ARCADIA_STEP_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 ARCADIA_SWEEP_INTERVAL = env.float("ARCADIA_SWEEP_INTERVAL", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-sagas": {

@@ -41,9 +41,7 @@ def compensation_chain(saga_id, steps: list[tuple[int, str]]):
     """``steps`` are (index, name) pairs; they run in reverse index order."""
     signatures = []
     for index, name in sorted(steps, reverse=True):
-        sig = app.signature(
-            COMPENSATE_TASK.format(name=name), args=(str(saga_id), index), immutable=True
-        )
+        sig = app.signature(COMPENSATE_TASK.format(name=name), args=(str(saga_id), index), immutable=True)
         sig.link_error(app.signature(COMPENSATION_CRASHED_TASK, args=(str(saga_id), index)))
         signatures.append(sig)
     signatures.append(app.signature(SETTLE_TASK, args=(str(saga_id),), immutable=True))

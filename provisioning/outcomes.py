@@ -93,9 +93,7 @@ def lease_backoff(remaining: float) -> float:
 
 def event(saga_id, event_name: str, *, step_id: int | None = None, at=None, **detail) -> SagaEvent:
     """An unsaved event row (callers bulk-insert them with their outcome)."""
-    return SagaEvent(
-        saga_id=saga_id, step_id=step_id, event=event_name, detail=detail, at=at or now()
-    )
+    return SagaEvent(saga_id=saga_id, step_id=step_id, event=event_name, detail=detail, at=at or now())
 
 
 def step_log(saga_id, index: int, name: str) -> logging.LoggerAdapter:

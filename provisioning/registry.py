@@ -33,9 +33,7 @@ def register(definition: SagaDefinition) -> SagaDefinition:
         key = (definition.kind, definition.version)
         known = _definitions.get(key)
         if known is not None and known is not definition and known.steps != definition.steps:
-            raise ValueError(
-                f"saga {definition.kind!r} v{definition.version} is already registered"
-            )
+            raise ValueError(f"saga {definition.kind!r} v{definition.version} is already registered")
         _definitions[key] = definition
         _latest[definition.kind] = max(_latest.get(definition.kind, 0), definition.version)
     _register_tasks(definition)
@@ -53,9 +51,7 @@ def load_configured() -> None:
             try:
                 register(import_string(path))
             except ImportError:
-                log.exception(
-                    "saga definition %s cannot be imported; its kind is unavailable", path
-                )
+                log.exception("saga definition %s cannot be imported; its kind is unavailable", path)
 
 
 def configured_paths() -> list[str]:
@@ -68,9 +64,7 @@ def get_definition(kind: str, version: int | None = None) -> SagaDefinition:
         version = version if version is not None else _latest.get(kind)
         definition = _definitions.get((kind, version))
     if definition is None:
-        raise UnknownSagaKind(
-            f"no saga definition {kind!r} v{version}; configured: {configured_paths()}"
-        )
+        raise UnknownSagaKind(f"no saga definition {kind!r} v{version}; configured: {configured_paths()}")
     return definition
 
 

@@ -33,12 +33,8 @@ def saga_start(*, kind: str, context: dict, deployment=None) -> Saga:
             deployment=deployment,
             context=dict(context),
         )
-        SagaStep.objects.bulk_create(
-            SagaStep(saga=saga, index=i, name=name) for i, name in enumerate(names)
-        )
-        SagaEvent.objects.create(
-            saga=saga, event="saga_started", detail={"kind": kind, "steps": names}
-        )
+        SagaStep.objects.bulk_create(SagaStep(saga=saga, index=i, name=name) for i, name in enumerate(names))
+        SagaEvent.objects.create(saga=saga, event="saga_started", detail={"kind": kind, "steps": names})
         transaction.on_commit(lambda: dispatch.send_forward(saga.id, names))
     return saga
 
@@ -75,11 +71,7 @@ def saga_resume(*, saga: Saga) -> Saga:
             transaction.on_commit(lambda: dispatch.send_compensation(saga.id))
         else:
             names = list(saga.steps.order_by("index").values_list("name", flat=True))
-            first = (
-                saga.steps.exclude(status=_T.SUCCEEDED)
-                .order_by("index")
-                .values_list("index", flat=True)
-            )
+            first = saga.steps.exclude(status=_T.SUCCEEDED).order_by("index").values_list("index", flat=True)
             start = first.first()
             if start is not None:
                 transaction.on_commit(lambda: dispatch.send_forward(saga.id, names, start))
@@ -94,9 +86,7 @@ def saga_retry_compensation(*, saga: Saga) -> Saga:
         )
         if not moved:
             saga.refresh_from_db()
-            raise ApplicationError(
-                f"Only a compensation_failed saga can retry; this one is {saga.status}."
-            )
+            raise ApplicationError(f"Only a compensation_failed saga can retry; this one is {saga.status}.")
         SagaStep.objects.filter(saga=saga, status=_T.COMPENSATION_FAILED).update(
             status=_T.COMPENSATING, compensation_attempts=0, lease_owner="", lease_expires_at=None
         )

@@ -19,9 +19,7 @@ def stalled_sagas(*, older_than: float | None = None):
     """Live sagas with no progress for ``ARCADIA_SAGA_STALL_TIMEOUT`` seconds."""
     timeout = settings.ARCADIA_SAGA_STALL_TIMEOUT if older_than is None else older_than
     cutoff = now() - timedelta(seconds=timeout)
-    return Saga.objects.filter(status__in=SAGA_LIVE_STATUSES, updated_at__lt=cutoff).order_by(
-        "updated_at"
-    )
+    return Saga.objects.filter(status__in=SAGA_LIVE_STATUSES, updated_at__lt=cutoff).order_by("updated_at")
 
 
 def sweep_stalled_sagas(*, older_than: float | None = None) -> int:

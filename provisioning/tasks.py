@@ -49,13 +49,9 @@ def run_step(self, saga_id: str, index: int):
     from provisioning.runner import step_run
 
     try:
-        outcome = step_run(
-            saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id
-        )
+        outcome = step_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id)
     except SoftTimeLimitExceeded:
-        outcome = Outcome.fail(
-            f"step exceeded its soft time limit ({self.soft_time_limit or 'default'}s)"
-        )
+        outcome = Outcome.fail(f"step exceeded its soft time limit ({self.soft_time_limit or 'default'}s)")
     return _act(self, outcome)
 
 

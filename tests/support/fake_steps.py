@@ -71,3 +71,21 @@ def five_steps(kind: str = "fake_five") -> SagaDefinition:
 
 
 FIVE_STEPS = five_steps()
+
+
+class NoopStep(Step):
+    """Does nothing and returns nothing: what remains of a saga step is the
+    engine's own cost (claim, record, next message)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def execute(self, ctx: StepContext):
+        return None
+
+    def compensate(self, ctx: StepContext):
+        return None
+
+
+# Seven no-op steps: the saga counterpart of a bare 7-task chain.
+NOOP_SEVEN = SagaDefinition(kind="noop_seven", steps=tuple(NoopStep(f"n{i}") for i in range(7)))
