@@ -20,6 +20,8 @@ from rest_framework.authtoken.models import Token
 from arcadia.exceptions import ApplicationError
 from deployments.models import Deployment, DeploymentStatus, Tenant, TenantMembership
 from inventory.selectors import cloud_resource_live_for_deployment
+from provisioning.models import SAGA_LIVE_STATUSES
+from provisioning.services import saga_request_cancel, saga_start
 
 PROVISION_KIND = "provision_deployment"
 TEARDOWN_KIND = "teardown_deployment"
@@ -116,16 +118,16 @@ def _replay(earlier: Deployment, request: dict) -> DeploymentCreated:
 
 
 def _start_provisioning(deployment: Deployment):
-    # Imported here: the engine's services import the saga registry, which
-    # must not be loaded while Django is still importing models.
-    from provisioning.services import saga_start
-
     deployment.transition_to(_S.PROVISIONING)
     deployment.save(update_fields=["status", "updated_at"])
-    return saga_start(kind=PROVISION_KIND, deployment=deployment, context=_provision_context(deployment))
+    return saga_start(
+        kind=PROVISION_KIND,
+        deployment=deployment,
+        context=deployment_provision_context(deployment=deployment),
+    )
 
 
-def _provision_context(deployment: Deployment) -> dict:
+def deployment_provision_context(*, deployment: Deployment) -> dict:
     """Everything the provisioning steps need, frozen at start so a saga
     finishes on the inputs it began with."""
     label = deployment_dns_label(name=deployment.name, tenant_slug=deployment.tenant.slug)
@@ -160,8 +162,6 @@ def deployment_provision(*, deployment: Deployment):
 def deployment_cancel(*, deployment: Deployment) -> Deployment:
     """Cancel a pending deployment at once, or ask a provisioning one's saga
     to stop: it compensates at its next step boundary."""
-    from provisioning.services import saga_request_cancel
-
     with transaction.atomic():
         deployment = _locked(deployment.pk)
         if deployment.status == _S.PENDING:
@@ -179,8 +179,6 @@ def deployment_cancel(*, deployment: Deployment) -> Deployment:
 
 
 def _live_saga(deployment: Deployment, kind: str):
-    from provisioning.models import SAGA_LIVE_STATUSES
-
     return deployment.sagas.filter(kind=kind, status__in=SAGA_LIVE_STATUSES).first()
 
 
@@ -188,8 +186,6 @@ def deployment_teardown(*, deployment: Deployment):
     """DELETE: a pending deployment is deleted at once (returns ``None``);
     an active one (or a failed teardown, retried) starts the teardown saga
     (returned, sent after commit)."""
-    from provisioning.services import saga_start
-
     with transaction.atomic():
         deployment = _locked(deployment.pk)
         if deployment.status == _S.PENDING:

@@ -1,0 +1,63 @@
+"""The one place where DigitalOcean gateway errors become engine errors.
+
+``inventory`` must not know about the saga engine, so the gateway raises its
+own errors; steps wrap every call in :func:`gateway_errors`.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from inventory.digitalocean import (
+    DigitalOceanGateway,
+    GatewayNotFound,
+    GatewayPermanentError,
+    GatewayTransientError,
+    get_gateway,
+)
+
+from provisioning.protocol import PermanentError, TransientError
+
+# Every droplet Arcadia creates carries this tag, plus one naming its saga.
+ARCADIA_TAG = "arcadia"
+
+__all__ = ["GatewayNotFound", "gateway", "gateway_errors", "droplet_destroy", "saga_tag"]
+
+
+def gateway() -> DigitalOceanGateway:
+    return get_gateway()
+
+
+def saga_tag(saga_id) -> str:
+    """The tag that finds a saga's droplet even when its id was never
+    recorded (DigitalOcean has no idempotency key for create)."""
+    return f"arcadia-saga-{saga_id}"
+
+
+@contextmanager
+def gateway_errors() -> Iterator[None]:
+    """Translate: transient → TransientError (keeping the server's
+    retry-after), not found / other 4xx → PermanentError. Steps that treat a
+    404 as normal catch GatewayNotFound inside this block."""
+    try:
+        yield
+    except GatewayTransientError as exc:
+        raise TransientError(str(exc), retry_after=exc.retry_after) from exc
+    except GatewayNotFound as exc:
+        raise PermanentError(f"not found at DigitalOcean: {exc}") from exc
+    except GatewayPermanentError as exc:
+        raise PermanentError(str(exc)) from exc
+
+
+def droplet_destroy(gw: DigitalOceanGateway, droplet_id: int) -> None:
+    """Destroy, where 404 already counts as done and 422 (an event still
+    pending on a droplet that is booting) is worth retrying: a droplet that
+    cannot be destroyed yet must not be abandoned."""
+    with gateway_errors():
+        try:
+            gw.droplet_destroy(droplet_id)
+        except GatewayPermanentError as exc:
+            if getattr(exc, "status", None) == 422:
+                raise TransientError(
+                    f"droplet {droplet_id} not destroyable yet: {exc}", retry_after=2
+                ) from exc
+            raise

@@ -1,0 +1,78 @@
+import time
+
+from django.conf import settings
+
+from provisioning.protocol import NotReady, Step, StepContext, TransientError
+from provisioning.steps._gateway import (
+    ARCADIA_TAG,
+    droplet_destroy,
+    gateway,
+    gateway_errors,
+    saga_tag,
+)
+
+# Listing by tag lags a few seconds behind create at DigitalOcean. Within
+# this window after the step first started, "no droplet carries the tag"
+# may be stale, so a retry waits before creating again and a compensation
+# looks again before concluding nothing was created.
+DEFAULT_TAG_LISTING_SETTLE = 10.0
+
+
+def _tag_listing_settle() -> float:
+    return float(getattr(settings, "ARCADIA_TAG_LISTING_SETTLE", DEFAULT_TAG_LISTING_SETTLE))
+
+
+def _listing_may_lag(ctx: StepContext) -> float:
+    """Seconds left in the lag window since the step first started (0 if over)."""
+    if ctx.started_at is None:
+        return 0.0
+    elapsed = time.time() - ctx.started_at.timestamp()
+    return max(0.0, _tag_listing_settle() - elapsed)
+
+
+class CreateDroplet(Step):
+    """Creates the deployment's droplet, tagged ``arcadia`` and
+    ``arcadia-saga-<saga id>``; output ``droplet_id``.
+
+    Idempotent: DigitalOcean has no idempotency key for create, so the step
+    first lists droplets by its saga tag and adopts the one it finds. On a
+    retry (the previous create may have happened with its answer lost) it
+    waits out the tag-listing lag before creating, so a retried or
+    redelivered step never makes a second droplet.
+
+    Compensation: destroys the recorded droplet and every droplet carrying
+    the saga tag (so one whose id was never recorded is found too); 404
+    counts as destroyed, 422 (still booting) is retried. With nothing
+    recorded and nothing listed yet, it looks again until the lag window
+    has passed.
+    """
+
+    name = "create_droplet"
+
+    def execute(self, ctx: StepContext) -> dict:
+        gw, tag = gateway(), saga_tag(ctx.saga_id)
+        with gateway_errors():
+            existing = gw.droplets_by_tag(tag)
+            if existing:
+                return {"droplet_id": min(d.id for d in existing)}
+            if ctx.attempt > 1 and (wait := _listing_may_lag(ctx)):
+                raise NotReady(f"an earlier create may not be listed under {tag} yet", retry_after=wait)
+            droplet = gw.droplet_create(
+                name=ctx["droplet_name"],
+                region=ctx["region"],
+                size=ctx["size"],
+                image=ctx["image"],
+                tags=[ARCADIA_TAG, tag],
+            )
+        return {"droplet_id": droplet.id}
+
+    def compensate(self, ctx: StepContext) -> None:
+        gw, tag = gateway(), saga_tag(ctx.saga_id)
+        with gateway_errors():
+            ids = {d.id for d in gw.droplets_by_tag(tag)}
+        if ctx.get("droplet_id"):
+            ids.add(ctx["droplet_id"])
+        if not ids and (wait := _listing_may_lag(ctx)):
+            raise TransientError(f"no droplet listed under {tag} yet; looking again", retry_after=wait)
+        for droplet_id in sorted(ids):
+            droplet_destroy(gw, droplet_id)

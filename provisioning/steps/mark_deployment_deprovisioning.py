@@ -1,0 +1,28 @@
+from provisioning.protocol import Step, StepContext
+from provisioning.steps._deployments import deployment_call
+
+
+class MarkDeploymentDeprovisioning(Step):
+    """Teardown, first step: deployment → ``deprovisioning`` (the API usually
+    did already, in the transaction that started the saga).
+
+    Owns the teardown's failure state. Idempotent: a deployment already
+    ``deprovisioning`` is left alone.
+
+    Compensation: back to ``active`` while the droplet still exists (the
+    later compensations restored its DNS and link), or ``failed`` when
+    destroy_droplet already destroyed it: nothing can bring it back and an
+    operator must finish the teardown.
+    """
+
+    name = "mark_deployment_deprovisioning"
+
+    def execute(self, ctx: StepContext) -> None:
+        deployment_call("deployment_mark_deprovisioning", deployment_id=ctx["deployment_id"])
+
+    def compensate(self, ctx: StepContext) -> None:
+        deployment_call(
+            "deployment_end_teardown",
+            deployment_id=ctx["deployment_id"],
+            droplet_destroyed=bool(ctx.get("droplet_destroyed")),
+        )

@@ -1,0 +1,25 @@
+from provisioning.protocol import Step, StepContext
+from provisioning.steps._deployments import deployment_call
+
+
+class MarkDeploymentProvisioning(Step):
+    """Puts the deployment in ``provisioning`` (the API usually did already,
+    in the transaction that started the saga).
+
+    This step owns the deployment's failure state: whatever fails later, the
+    compensation chain ends here and the deployment becomes ``cancelled``.
+
+    Idempotent: a deployment already ``provisioning`` is left alone.
+
+    Compensation: deployment → ``cancelled``; already cancelled is fine.
+    By then activate_deployment's compensation has moved an ``active``
+    deployment back to ``provisioning``.
+    """
+
+    name = "mark_deployment_provisioning"
+
+    def execute(self, ctx: StepContext) -> None:
+        deployment_call("deployment_mark_provisioning", deployment_id=ctx["deployment_id"])
+
+    def compensate(self, ctx: StepContext) -> None:
+        deployment_call("deployment_mark_cancelled", deployment_id=ctx["deployment_id"])

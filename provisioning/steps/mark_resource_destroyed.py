@@ -1,0 +1,21 @@
+from inventory.services import cloud_resource_mark_destroyed
+from provisioning.protocol import Step, StepContext
+
+
+class MarkResourceDestroyed(Step):
+    """Teardown: the droplet's inventory row → ``destroyed`` (kept for audit
+    and billing, never deleted).
+
+    Idempotent: a row already destroyed is left alone.
+
+    Compensation: nothing; the droplet is gone, so the row stays destroyed.
+    """
+
+    name = "mark_resource_destroyed"
+
+    def execute(self, ctx: StepContext) -> None:
+        if ctx.get("cloud_resource_id") is not None:
+            cloud_resource_mark_destroyed(resource_id=ctx["cloud_resource_id"])
+
+    def compensate(self, ctx: StepContext) -> None:
+        return None

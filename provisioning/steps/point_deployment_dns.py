@@ -1,0 +1,52 @@
+from provisioning.protocol import Step, StepContext
+from provisioning.steps._gateway import gateway, gateway_errors
+
+DEFAULT_TTL = 300
+
+
+def _record_image(record) -> dict | None:
+    return None if record is None else {"id": record.id, "data": record.data, "ttl": record.ttl}
+
+
+class PointDeploymentDns(Step):
+    """Points the A record ``<name>-<tenant>`` in ``ARCADIA_DNS_DOMAIN`` at the
+    droplet's IPv4; outputs ``dns_previous`` (the record as it was, or
+    ``None`` when there was none) and ``dns_record_id``.
+
+    Idempotent: a record already pointing at the droplet's address is left
+    as it is. Such a record can only be this saga's own write (the address is
+    new), so a retry after a lost answer records ``dns_previous`` as ``None``:
+    the one case where an earlier record's value cannot be restored.
+
+    Compensation: puts the previous record back (data and TTL), or deletes
+    the record when there was none before, but only while it still points at
+    this droplet: a record someone else changed meanwhile is not ours to
+    remove.
+    """
+
+    name = "point_deployment_dns"
+
+    def execute(self, ctx: StepContext) -> dict:
+        gw, domain, name, ipv4 = gateway(), ctx["dns_domain"], ctx["dns_name"], ctx["ipv4"]
+        with gateway_errors():
+            current = gw.record_find(domain, name, type="A")
+            if current is not None and current.data == ipv4:
+                return {"dns_previous": None, "dns_record_id": current.id}
+            if current is None:
+                record = gw.record_create(domain, type="A", name=name, data=ipv4, ttl=DEFAULT_TTL)
+            else:
+                record = gw.record_update(domain, current.id, data=ipv4)
+        return {"dns_previous": _record_image(current), "dns_record_id": record.id}
+
+    def compensate(self, ctx: StepContext) -> None:
+        gw, domain, name = gateway(), ctx["dns_domain"], ctx["dns_name"]
+        previous, ours = ctx.get("dns_previous"), ctx.get("ipv4")
+        with gateway_errors():
+            current = gw.record_find(domain, name, type="A")
+            if previous is None:
+                if current is not None and ours and current.data == ours:
+                    gw.record_delete(domain, current.id)
+            elif current is None:
+                gw.record_create(domain, type="A", name=name, data=previous["data"], ttl=previous["ttl"])
+            elif current.data == ours:
+                gw.record_update(domain, current.id, data=previous["data"], ttl=previous["ttl"])

@@ -1,0 +1,28 @@
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+@pytest.fixture
+def client_for(db):
+    """An API client authenticated with the user's token, as a real client would be."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def acme(db):
+    return factories.TenantFactory(slug="acme")
+
+
+@pytest.fixture
+def alice(acme):
+    return factories.UserFactory(username="alice", tenant=acme)

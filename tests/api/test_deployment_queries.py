@@ -1,0 +1,72 @@
+"""List and detail cost a constant number of queries, whatever the page size
+or the number of steps."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def deployment_with_saga(tenant, steps: int):
+    deployment = factories.DeploymentFactory(tenant=tenant)
+    # An older, finished saga too: only the newest is shown as current.
+    factories.SagaFactory(deployment=deployment, kind="provision_deployment", status="compensated")
+    saga = factories.SagaFactory(deployment=deployment, kind="provision_deployment", status="succeeded")
+    for index in range(steps):
+        factories.SagaStepFactory(saga=saga, index=index, status="succeeded")
+        factories.SagaEventFactory(saga=saga)
+    factories.CloudResourceFactory(tenant=tenant, deployment=deployment)
+    return deployment
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", ["/api/deployments/", "/api/sagas/", "/api/resources/"])
+def test_list_queries_do_not_grow_with_rows(client_for, alice, acme, url):
+    client = client_for(alice)
+    deployment_with_saga(acme, steps=2)
+    few = queries(client, url)
+    for _ in range(6):
+        deployment_with_saga(acme, steps=7)
+    assert queries(client, url) == few
+
+
+def test_deployment_detail_queries_do_not_grow_with_steps(client_for, alice, acme):
+    client = client_for(alice)
+    small, large = deployment_with_saga(acme, steps=1), deployment_with_saga(acme, steps=12)
+    assert queries(client, f"/api/deployments/{small.pk}/") == queries(
+        client, f"/api/deployments/{large.pk}/"
+    )
+
+
+def test_saga_detail_queries_do_not_grow_with_steps_or_events(client_for, alice, acme):
+    client = client_for(alice)
+    small, large = deployment_with_saga(acme, steps=1), deployment_with_saga(acme, steps=12)
+    small_saga, large_saga = small.sagas.order_by("-created_at")[0], large.sagas.order_by("-created_at")[0]
+    assert queries(client, f"/api/sagas/{small_saga.pk}/") == queries(client, f"/api/sagas/{large_saga.pk}/")
+
+
+def test_detail_shows_current_saga_with_steps(client_for, alice, acme):
+    deployment = deployment_with_saga(acme, steps=3)
+    body = client_for(alice).get(f"/api/deployments/{deployment.pk}/").json()
+    saga = body["saga"]
+    assert saga["status"] == "succeeded"
+    assert saga["progress"] == "3/3"
+    assert [step["index"] for step in saga["steps"]] == [0, 1, 2]
+    assert {
+        "name",
+        "status",
+        "attempts",
+        "started_at",
+        "finished_at",
+        "duration",
+        "last_error",
+        "phase",
+    } <= set(saga["steps"][0])

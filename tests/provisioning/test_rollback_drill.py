@@ -1,0 +1,57 @@
+"""The rollback drill: a permanent fault at each of the seven steps in turn,
+with and without a record already at the hostname. Every time: deployment
+cancelled, no droplet left, DNS identical to before, resource destroyed,
+saga compensated."""
+
+import pytest
+
+from deployments.models import Deployment, DeploymentStatus
+from deployments.services import deployment_provision_context
+from inventory.models import CloudResource, ResourceStatus
+from provisioning.models import SagaStatus, StepStatus
+from provisioning.services import saga_start
+from tests import factories
+from tests.provisioning import helpers as h
+from tests.provisioning.faulty import FAULTY_KINDS
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+STEPS = [
+    "mark_deployment_provisioning",
+    "create_droplet",
+    "wait_droplet_active",
+    "register_droplet",
+    "link_deployment_resource",
+    "point_deployment_dns",
+    "activate_deployment",
+]
+
+
+def start(step: str, acme):
+    """Start the saga with the fault in place; returns its id."""
+    deployment = factories.DeploymentFactory(tenant=acme, name="web", status=DeploymentStatus.PROVISIONING)
+    context = deployment_provision_context(deployment=deployment)
+    kind = FAULTY_KINDS.get(step, "provision_deployment")
+    return saga_start(kind=kind, context=context, deployment=deployment).pk
+
+
+@pytest.mark.parametrize("previous", [None, "198.51.100.7"], ids=["no-record", "existing-record"])
+@pytest.mark.parametrize("step", STEPS)
+def test_permanent_fault_rolls_everything_back(provisioner, sim, acme, step, previous):
+    if previous:
+        h.dns_seed(sim, "web-acme", previous, ttl=1800)
+    dns_before = h.records(sim)
+    h.fault_permanent_at(sim, step)
+
+    saga = h.wait_saga(start(step, acme))
+
+    assert saga.status == SagaStatus.COMPENSATED, saga.error
+    failed = saga.steps.get(name=step)
+    assert failed.status == StepStatus.COMPENSATED
+    later = saga.steps.filter(index__gt=failed.index)
+    assert {s.status for s in later} <= {StepStatus.PENDING, StepStatus.SKIPPED}
+    assert Deployment.objects.get().status == DeploymentStatus.CANCELLED
+    h.wait_until(lambda: h.droplets(sim) == [], what="no droplet left")
+    assert h.records(sim) == dns_before
+    assert all(r.status == ResourceStatus.DESTROYED for r in CloudResource.objects.all())
+    assert all(r.deployment_id is None for r in CloudResource.objects.all())
