@@ -21,6 +21,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# The main job on embedded defaults, no services needed: a fresh SQLite file,
+# the in-process worker and the simulator in a thread. Provisions one
+# deployment, rolls back a second that fails at DNS, prints the simulator.
+demo: $(STAMP)
+	rm -f demo.sqlite3 demo.sqlite3-*
+	env -u CELERY_BROKER_URL DATABASE_URL=sqlite:///demo.sqlite3 LOG_LEVEL=WARNING \
+		ARCADIA_DROPLET_POLL_INTERVAL=0.3 $(BIN)/python manage.py demo
+
 test: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) ARCADIA_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest --create-db $(PYTEST_ARGS)

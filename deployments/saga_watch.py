@@ -21,7 +21,7 @@ def _describe(step: SagaStep, total: int) -> str:
     return line
 
 
-def saga_follow(*, saga_id, emit: Callable[[str], None], timeout: float = 120.0, tick: float = 0.05) -> Saga:
+def saga_follow(*, saga_id, emit: Callable[[str], None], timeout: float = 120.0, tick: float = 0.02) -> Saga:
     """Print every change of step status (and of the saga's) until the saga
     ends or ``timeout`` passes; returns the saga as it ended."""
     seen: dict[int, tuple] = {}
@@ -31,12 +31,22 @@ def saga_follow(*, saga_id, emit: Callable[[str], None], timeout: float = 120.0,
         saga = Saga.objects.get(pk=saga_id)
         steps = list(SagaStep.objects.filter(saga_id=saga_id).order_by("index"))
         stamp = f"[{time.monotonic() - began:6.2f}s]"
-        for step in _changed(steps, seen):
-            emit(f"{stamp}   {_describe(step, len(steps))}")
+        changed = _changed(steps, seen)
+        if saga.status != "running":
+            # Compensation runs in reverse: print it in the order it happened.
+            changed.reverse()
+        news = None
         if saga.status != saga_status:
             saga_status = saga.status
-            emit(f"{stamp} saga {saga.kind} {saga_status}" + (f": {saga.error[:120]}" if saga.error else ""))
-        if saga.status in SAGA_TERMINAL_STATUSES or time.monotonic() - began > timeout:
+            news = f"{stamp} saga {saga.kind} {saga_status}" + (f": {saga.error[:120]}" if saga.error else "")
+        ended = saga.status in SAGA_TERMINAL_STATUSES
+        if news and not ended:
+            emit(news)
+        for step in changed:
+            emit(f"{stamp}   {_describe(step, len(steps))}")
+        if news and ended:
+            emit(news)
+        if ended or time.monotonic() - began > timeout:
             return saga
         time.sleep(tick)
 

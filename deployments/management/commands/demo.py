@@ -1,0 +1,113 @@
+"""``make demo``: the main job on embedded defaults, with no services.
+
+SQLite, the embedded Celery worker (memory:// broker, in this process) and
+the DigitalOcean simulator in a thread. Provisions one deployment through
+the HTTP API, printing each step as it happens; then a second one whose DNS
+step fails for good, printing the compensation; then the simulator's state.
+"""
+
+import logging
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.test import Client
+
+from arcadia.embedded import embedded_worker
+from deployments.models import Deployment
+from deployments.saga_watch import saga_follow
+from deployments.services import tenant_user_create
+from dosim.control import DosimControl, droplet_ipv4
+from dosim.server import start_in_thread
+from inventory.models import CloudResource
+
+SPEC = {"region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64", "provision": True}
+# Someone else's record already sits at the second deployment's hostname:
+# after the rollback it must be exactly as it was.
+PREVIOUS_IP = "198.51.100.7"
+
+
+class Command(BaseCommand):
+    help = "Provision one deployment, then roll back one that fails at DNS, on the bundled simulator."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--boot-delay", type=float, default=2.0, help="seconds a droplet stays 'new'")
+
+    def handle(self, *args, boot_delay, **options):
+        if not settings.ARCADIA_EMBEDDED_WORKER:
+            raise CommandError("The demo runs its own in-process worker: unset CELERY_BROKER_URL.")
+        # The engine and Celery log every step (and a failing step's
+        # traceback); the demo prints its own account from the saga rows.
+        logging.disable(logging.ERROR)
+        self.say(f"Database: {settings.DATABASES['default']['NAME']} (migrating)")
+        call_command("migrate", verbosity=0)
+        sim = self.start_simulator(boot_delay)
+        with embedded_worker():
+            _, _, token = tenant_user_create(tenant_slug="demo", username="demo")
+            client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+            self.provision(client, "web", "1. Provision 'web': every step, live")
+            sim.add_record(settings.ARCADIA_DNS_DOMAIN, "shop-demo", PREVIOUS_IP, ttl=1800)
+            sim.faults(
+                record_update={"fail_next": 1, "status": 422, "message": "Injected by the demo."},
+                record_create={"fail_next": 1, "status": 422, "message": "Injected by the demo."},
+            )
+            self.say(f"\nA record shop-demo → {PREVIOUS_IP} exists already; DNS writes will fail (422).")
+            self.provision(client, "shop", "2. Provision 'shop': permanent fault at point_deployment_dns")
+        self.report(sim)
+
+    def say(self, text: str = "") -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    def start_simulator(self, boot_delay: float) -> DosimControl:
+        token = settings.DOSIM_TOKEN
+        handle = start_in_thread(
+            port=0, boot_delay=boot_delay, token=token, domains=[settings.ARCADIA_DNS_DOMAIN]
+        )
+        settings.DIGITALOCEAN_API_URL, settings.DIGITALOCEAN_TOKEN = handle.api_url, token
+        os.environ["DIGITALOCEAN_END_POINT"] = handle.api_url
+        self.say(f"Simulator: {handle.api_url} (droplets boot in {boot_delay:g}s)")
+        return DosimControl(handle.base_url, token=token)
+
+    def provision(self, client: Client, name: str, title: str) -> None:
+        self.say(f"\n== {title}")
+        response = client.post("/api/deployments/", {"name": name, **SPEC}, content_type="application/json")
+        if response.status_code != 202:
+            raise CommandError(
+                f"POST /api/deployments/ answered {response.status_code}: {response.content!r}"
+            )
+        body = response.json()
+        self.say(f"POST /api/deployments/ → 202, Location {response['Location']}, status {body['status']}")
+        saga_follow(saga_id=body["saga"]["id"], emit=self.say, timeout=60)
+        detail = client.get(response["Location"]).json()
+        self.say(
+            f"GET {response['Location']} → {detail['hostname']} is {detail['status']}, "
+            f"saga {detail['saga']['status']} ({detail['saga']['progress']} steps succeeded)"
+        )
+
+    def report(self, sim: DosimControl) -> None:
+        domain = settings.ARCADIA_DNS_DOMAIN
+        self.say("\n== 3. Simulator state")
+        droplets = sim.droplets()
+        self.say(f"droplets ({len(droplets)}):")
+        for d in droplets:
+            self.say(
+                f"  #{d['id']} {d['name']:<12} {d['status']:<8} {droplet_ipv4(d) or '-':<15} {d['tags']}"
+            )
+        self.say(f"A records in {domain}:")
+        for r in sim.records(domain):
+            if r["type"] == "A":
+                self.say(f"  {r['name']:<12} → {r['data']:<15} ttl {r['ttl']}")
+        self.say("deployments:")
+        for dep in Deployment.objects.order_by("id"):
+            self.say(f"  {dep.hostname:<24} {dep.status}")
+        shop = sim.a_record("shop-demo", domain)
+        leftover = [d for d in droplets if d["name"] == "shop-demo"]
+        self.say(
+            f"rolled back: shop droplets left {len(leftover)}, shop-demo A record still "
+            f"{shop and shop['data']} (ttl {shop and shop['ttl']})"
+        )
+        self.say("inventory:")
+        for res in CloudResource.objects.order_by("id"):
+            self.say(f"  droplet #{res.external_id} {res.status:<9} deployment {res.deployment_id or '-'}")
