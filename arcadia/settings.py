@@ -153,6 +153,12 @@ if ARCADIA_EMBEDDED_WORKER:
     # up to a second to every hop of a saga.
     CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.01
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes every database connection before and after
+# each task unless this is set, so each saga step would open a new
+# PostgreSQL connection (a backend fork, most of a step's cost). Reuse one
+# connection for this many tasks; the engine retries a task whose
+# connection broke (provisioning/tasks.py).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Flower sees tasks only when workers send events.
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True

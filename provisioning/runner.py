@@ -1,18 +1,22 @@
 """Forward execution of one step: claim, execute, record.
 
 The claim and the record are short writes; ``execute`` runs outside any
-transaction. A transition costs five round trips: read the step and saga
-(1), claim it (2), then in one transaction mark it succeeded (3), write the
-saga's context and progress (4) and append its events (5). The saga's very
-first step also marks the saga running.
+transaction. On PostgreSQL a transition costs two round trips, each one
+autocommitted statement (see ``fastpath``): the conditional claim, and the
+record that marks the step succeeded, merges its outputs into the saga
+context and appends its events. The saga's first step adds one UPDATE (the
+saga starts running). Elsewhere, or when the claim finds the row busy, the
+ORM path reads the row first and records in one five-statement transaction.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.db import transaction
 from django.db.models import F
 
-from provisioning import failures, registry
+from provisioning import failures, fastpath, registry
 from provisioning.backoff import backoff_delay
 from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
 from provisioning.outcomes import (
@@ -58,8 +62,24 @@ def step_run(*, saga_id, index: int, owner: str, task_id: str = "") -> Outcome:
 
 def step_claim(*, saga_id, index: int, owner: str, task_id: str = "") -> Claim | Outcome:
     """Take the step row for this runner, or say why not."""
+    at = now()
+    if fastpath.available():
+        taken = fastpath.claim(
+            saga_id=saga_id, index=index, owner=owner, task_id=task_id, at=at, expires=lease_expiry(at)
+        )
+        if taken is not None:
+            claim, saga_status = taken
+            if saga_status == _G.PENDING:
+                Saga.objects.filter(id=saga_id, status=_G.PENDING).update(status=_G.RUNNING, updated_at=at)
+            return replace(claim, step_count=_step_count(claim))
+    # The row did not qualify for the one-statement claim (or this is not
+    # PostgreSQL): read it and decide.
+    return _claim_after_reading(saga_id=saga_id, index=index, owner=owner, task_id=task_id, at=at)
+
+
+def _claim_after_reading(*, saga_id, index: int, owner: str, task_id: str, at) -> Claim | Outcome:
     row = SagaStep.objects.select_related("saga").get(saga_id=saga_id, index=index)
-    saga, at = row.saga, now()
+    saga = row.saga
     if saga.status not in FORWARD_SAGA_STATUSES:
         return Outcome.stop()  # compensating or finished: forward work is over
     if saga.cancel_requested:
@@ -87,8 +107,7 @@ def step_claim(*, saga_id, index: int, owner: str, task_id: str = "") -> Claim |
         return Outcome.retry(lease_backoff(1.0))
     if saga.status == _G.PENDING:
         Saga.objects.filter(id=saga_id, status=_G.PENDING).update(status=_G.RUNNING, updated_at=at)
-    definition = registry.get_definition(saga.kind, saga.version)
-    return Claim(
+    claim = Claim(
         saga_id=saga_id,
         step_id=row.id,
         index=index,
@@ -101,33 +120,55 @@ def step_claim(*, saga_id, index: int, owner: str, task_id: str = "") -> Claim |
         claimed_at=at,
         kind=saga.kind,
         version=saga.version,
-        step_count=len(definition.steps),
+        step_count=0,
         context=saga.context,
     )
+    return replace(claim, step_count=_step_count(claim))
+
+
+def _step_count(claim: Claim) -> int:
+    return len(registry.get_definition(claim.kind, claim.version).steps)
 
 
 def step_record_success(claim: Claim, outputs: dict) -> Outcome:
+    """Mark the step succeeded, merge its outputs into the saga context and
+    append its events, atomically; the last step also ends the saga."""
     at = now()
     last = claim.index == claim.step_count - 1
+    record = fastpath.record_success if fastpath.available() else _record_success_orm
+    if not record(claim, outputs, at=at, last=last):
+        # The lease expired and another runner took the step over: its
+        # result stands, this one is dropped (steps are idempotent).
+        step_log(claim.saga_id, claim.index, claim.name).warning("lease lost; result dropped")
+        return Outcome.stop()
+    took = (at - claim.claimed_at).total_seconds() * 1000
+    step_log(claim.saga_id, claim.index, claim.name).info(
+        "succeeded in %.0f ms (attempt %d)", took, claim.attempts
+    )
+    return Outcome.cont()
+
+
+def _record_success_orm(claim: Claim, outputs: dict, *, at, last: bool) -> bool:
+    """The portable record (SQLite): five statements in one transaction."""
     with transaction.atomic():
         held = SagaStep.objects.filter(id=claim.step_id, status=_T.RUNNING, lease_owner=claim.owner).update(
-            status=_T.SUCCEEDED,
-            finished_at=at,
-            lease_owner="",
-            lease_expires_at=None,
-            last_error="",
+            status=_T.SUCCEEDED, finished_at=at, lease_owner="", lease_expires_at=None, last_error=""
         )
         if not held:
-            # The lease expired and another runner took the step over: its
-            # result stands, this one is dropped (steps are idempotent).
-            step_log(claim.saga_id, claim.index, claim.name).warning("lease lost; result dropped")
-            return Outcome.stop()
+            return False
         # Read-modify-write is safe: forward steps run one at a time and only
         # the lease holder gets here.
-        saga_fields = {"context": {**claim.context, **outputs}, "updated_at": at}
+        context = {**claim.context, **outputs}
+        fields = {"context": context, "updated_at": at}
         if last:
-            saga_fields.update(status=_G.SUCCEEDED, finished_at=at)
-        Saga.objects.filter(id=claim.saga_id, status=_G.RUNNING).update(**saga_fields)
+            fields.update(status=_G.SUCCEEDED, finished_at=at)
+        ended = Saga.objects.filter(id=claim.saga_id, status=_G.RUNNING).update(**fields)
+        if not ended:
+            # Turned around by a cancel or a failure while this step ran:
+            # its outputs still count, its compensation needs them.
+            Saga.objects.filter(id=claim.saga_id, status=_G.COMPENSATING).update(
+                context=context, updated_at=at
+            )
         events = [
             event(
                 claim.saga_id,
@@ -136,22 +177,12 @@ def step_record_success(claim: Claim, outputs: dict) -> Outcome:
                 at=claim.claimed_at,
                 attempt=claim.attempts,
             ),
-            event(
-                claim.saga_id,
-                "step_succeeded",
-                step_id=claim.step_id,
-                at=at,
-                outputs=sorted(outputs),
-            ),
+            event(claim.saga_id, "step_succeeded", step_id=claim.step_id, at=at, outputs=sorted(outputs)),
         ]
-        if last:
+        if last and ended:
             events.append(event(claim.saga_id, "saga_succeeded", at=at))
         SagaEvent.objects.bulk_create(events)
-    took = (at - claim.claimed_at).total_seconds() * 1000
-    step_log(claim.saga_id, claim.index, claim.name).info(
-        "succeeded in %.0f ms (attempt %d)", took, claim.attempts
-    )
-    return Outcome.cont()
+    return True
 
 
 def _context(claim: Claim) -> StepContext:

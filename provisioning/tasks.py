@@ -9,11 +9,13 @@ load, which a worker does when it imports this module.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError, connection
 
 from arcadia.celery import app
 from provisioning import dispatch
@@ -45,23 +47,44 @@ def _act(task, outcome: Outcome):
     raise StepFailed(outcome.error)
 
 
+# Longest wait between retries of a task whose database connection broke.
+DB_RETRY_MAX_DELAY = 30.0
+
+
+def _guarded(task, saga_id: str, index: int, call) -> Outcome:
+    """Run an engine call; a broken database connection (a restart, a
+    failover, a connection reused too long) is not the step's failure, so
+    the task is retried on a fresh connection rather than failed into
+    compensation. A step's own database errors never get here: the runner
+    judges those."""
+    try:
+        return call()
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("saga=%s step=%s database unavailable, retrying: %s", saga_id, index, exc)
+        with contextlib.suppress(Exception):
+            connection.close()  # Django opens a new one on next use
+        return Outcome.retry(min(DB_RETRY_MAX_DELAY, 0.5 * 2 ** min(task.request.retries, 10)))
+
+
 def run_step(self, saga_id: str, index: int):
     from provisioning.runner import step_run
 
-    try:
-        outcome = step_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id)
-    except SoftTimeLimitExceeded:
-        outcome = Outcome.fail(f"step exceeded its soft time limit ({self.soft_time_limit or 'default'}s)")
-    return _act(self, outcome)
+    def call():
+        try:
+            return step_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id)
+        except SoftTimeLimitExceeded:
+            return Outcome.fail(f"step exceeded its soft time limit ({self.soft_time_limit or 'default'}s)")
+
+    return _act(self, _guarded(self, saga_id, index, call))
 
 
 def run_compensation(self, saga_id: str, index: int):
     from provisioning.compensation import compensation_run
 
-    return _act(
-        self,
-        compensation_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id),
-    )
+    def call():
+        return compensation_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id)
+
+    return _act(self, _guarded(self, saga_id, index, call))
 
 
 def register_step_tasks(definition: SagaDefinition) -> None:

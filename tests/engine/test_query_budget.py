@@ -1,0 +1,103 @@
+"""A step transition (claim plus record, not the step's own work) costs at
+most five database round trips. Counted for real, outside the test-case
+transaction, so that BEGIN and COMMIT show (autocommitted statements need
+neither)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from provisioning import fastpath
+from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
+from provisioning.outcomes import Next
+from provisioning.runner import step_claim, step_record_success
+from tests.engine.test_delivery import _rows_only
+
+
+def round_trips() -> CaptureQueriesContext:
+    """What a block sends to the database. Django 5.2 captures BEGIN and
+    COMMIT too, so every entry is one round trip."""
+    return CaptureQueriesContext(connection)
+
+
+def _transition(saga, index: int):
+    claim = step_claim(saga_id=saga.id, index=index, owner="me")
+    return step_record_success(claim, {f"s{index}_done": True})
+
+
+def _saga_mid_way():
+    saga = _rows_only(status=SagaStatus.RUNNING, context={"tenant": "acme"})
+    SagaStep.objects.filter(saga=saga, index__lt=2).update(status=StepStatus.SUCCEEDED)
+    return saga
+
+
+def test_a_step_transition_costs_two_round_trips_on_postgresql(transactional_db, fake_definition):
+    assert fastpath.available()
+    saga = _saga_mid_way()
+
+    with round_trips() as trips:
+        outcome = _transition(saga, 2)
+
+    assert outcome.next is Next.CONTINUE
+    sent = [q["sql"] for q in trips.captured_queries]
+    assert len(sent) == 2, sent  # one UPDATE to claim, one statement to record
+    saga.refresh_from_db()
+    assert saga.context == {"tenant": "acme", "s2_done": True}
+    step = saga.steps.get(index=2)
+    assert (step.status, step.attempts, step.lease_owner) == (StepStatus.SUCCEEDED, 1, "")
+    events = SagaEvent.objects.filter(step=step).order_by("at")
+    assert [(e.event, e.detail) for e in events] == [
+        ("step_started", {"attempt": 1}),
+        ("step_succeeded", {"outputs": ["s2_done"]}),
+    ]
+
+
+def test_the_first_and_last_transitions_stay_within_budget(transactional_db, fake_definition):
+    saga = _rows_only(context={})
+
+    with round_trips() as first:
+        _transition(saga, 0)  # also marks the saga running
+    SagaStep.objects.filter(saga=saga, index__in=[1, 2, 3]).update(status=StepStatus.SUCCEEDED)
+    with round_trips() as last:
+        _transition(saga, 4)  # also ends the saga
+
+    assert (len(first), len(last)) == (3, 2)
+    saga.refresh_from_db()
+    assert saga.status == SagaStatus.SUCCEEDED and saga.finished_at is not None
+    assert saga.events.filter(event="saga_succeeded").count() == 1
+
+
+def test_the_portable_path_used_off_postgresql_stays_within_five_statements(
+    transactional_db, fake_definition, monkeypatch
+):
+    # SQLite (the embedded mode) has no data-modifying CTEs: the engine reads,
+    # then records in one transaction. Exercised here on PostgreSQL.
+    monkeypatch.setattr(fastpath, "available", lambda: False)
+    saga = _saga_mid_way()
+
+    with round_trips() as trips:
+        outcome = _transition(saga, 2)
+
+    assert outcome.next is Next.CONTINUE
+    sent = [q["sql"][:40] for q in trips.captured_queries]
+    # Read, claim, then BEGIN, three writes, COMMIT: five statements in all
+    # (the target), seven round trips with the transaction's own two.
+    assert len([s for s in sent if s not in ("BEGIN", "COMMIT")]) == 5, sent
+    assert len(sent) == 7, sent
+    saga.refresh_from_db()
+    assert saga.context == {"tenant": "acme", "s2_done": True}
+
+
+@pytest.mark.django_db
+def test_a_step_that_finishes_after_the_saga_turned_around_still_records_its_outputs(fake_definition):
+    # A cancel or failure moved the saga to compensating while this step ran:
+    # its compensation needs the outputs (a droplet id, say).
+    saga = _saga_mid_way()
+    claim = step_claim(saga_id=saga.id, index=2, owner="me")
+    Saga.objects.filter(id=saga.id).update(status=SagaStatus.COMPENSATING)
+
+    assert step_record_success(claim, {"droplet_id": 7}).next is Next.CONTINUE
+    saga.refresh_from_db()
+    assert saga.status == SagaStatus.COMPENSATING
+    assert saga.context["droplet_id"] == 7
+    assert saga.steps.get(index=2).status == StepStatus.SUCCEEDED
