@@ -5,7 +5,15 @@ process: a Celery worker consumes in a thread of the current process. It is
 a real worker (countdowns, retries and errbacks behave as in production),
 unlike eager mode, which runs no errbacks with propagation and recurses on
 retries. Messages live in memory: they are lost with the process, and the
-sweeper resumes their sagas on the next start.
+sweeper (run here by a timer thread, as there is no beat) resumes their
+sagas once they count as stalled.
+
+Two ways in:
+
+- ``with embedded_worker():`` for a bounded block (the demo command, tests);
+- ``ensure_embedded_worker()`` for the life of the process. The engine calls
+  it before sending a saga's messages when ``ARCADIA_EMBEDDED_AUTOSTART``
+  is on (the default in embedded mode), so ``runserver`` needs nothing else.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import logging
 import threading
 
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 
 from arcadia.celery import app
 
@@ -22,11 +31,14 @@ log = logging.getLogger(__name__)
 
 _stack: contextlib.ExitStack | None = None
 _lock = threading.Lock()
+# Embedded workers running in this process (a block may run its own).
+_running = 0
 
 
 @contextlib.contextmanager
 def embedded_worker(*, concurrency: int = 1, pool: str = "solo", loglevel: str = "WARNING"):
     """Run a worker thread for the duration of the block; yields the worker."""
+    global _running
     import provisioning.tasks  # noqa: F401 - registers every step task first
 
     with start_worker(
@@ -37,24 +49,57 @@ def embedded_worker(*, concurrency: int = 1, pool: str = "solo", loglevel: str =
         perform_ping_check=False,
         shutdown_timeout=30,
     ) as worker:
-        yield worker
+        _running += 1
+        try:
+            yield worker
+        finally:
+            _running -= 1
 
 
-def ensure_embedded_worker(**kwargs) -> None:
-    """Start one embedded worker for the life of this process (idempotent)."""
+def ensure_embedded_worker(*, sweep_every: float | None = None, **kwargs) -> bool:
+    """Start one embedded worker, and a sweeper timer, for the life of this
+    process. Idempotent, and a no-op while an ``embedded_worker`` block
+    runs; returns whether this call started them."""
     global _stack
     with _lock:
-        if _stack is not None:
-            return
+        if _stack is not None or _running:
+            return False
         stack = contextlib.ExitStack()
         stack.enter_context(embedded_worker(**kwargs))
+        stack.enter_context(_sweeper_timer(sweep_every or settings.ARCADIA_SWEEP_INTERVAL))
         _stack = stack
-        log.info("embedded Celery worker started on %s", app.conf.broker_url)
+    log.info("embedded Celery worker started on %s", app.conf.broker_url)
+    return True
+
+
+def embedded_worker_running() -> bool:
+    return _running > 0
 
 
 def stop_embedded_worker() -> None:
     global _stack
     with _lock:
-        if _stack is not None:
-            _stack.close()
-            _stack = None
+        stack, _stack = _stack, None
+    if stack is not None:
+        stack.close()
+
+
+@contextlib.contextmanager
+def _sweeper_timer(interval: float):
+    """What beat does in production: send the sweep task every interval."""
+    stop = threading.Event()
+
+    def loop():
+        while not stop.wait(interval):
+            try:
+                app.send_task("provisioning.sweep_stalled_sagas")
+            except Exception:  # the next tick tries again
+                log.exception("could not send the sweep task")
+
+    thread = threading.Thread(target=loop, name="arcadia-embedded-sweeper", daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(timeout=5)

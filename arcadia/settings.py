@@ -130,6 +130,10 @@ WHITENOISE_USE_FINDERS = True
 # retries, so compensation would not run as it does in production.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 ARCADIA_EMBEDDED_WORKER = CELERY_BROKER_URL.startswith("memory://")
+# Whether the first saga message a process sends starts that in-process
+# worker (runserver, gunicorn with no broker). Tests turn it off and start
+# workers themselves.
+ARCADIA_EMBEDDED_AUTOSTART = env.bool("ARCADIA_EMBEDDED_AUTOSTART", default=ARCADIA_EMBEDDED_WORKER)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = False
 # Delivery rules (DESIGN.md rule 7): a message is acknowledged only after
@@ -177,6 +181,12 @@ DIGITALOCEAN_REQUEST_TIMEOUT = env.float("DIGITALOCEAN_REQUEST_TIMEOUT", default
 # --- provisioning ---------------------------------------------------------------
 ARCADIA_DNS_DOMAIN = env.str("ARCADIA_DNS_DOMAIN", default="arcadia.test")
 ARCADIA_DROPLET_POLL_INTERVAL = env.float("ARCADIA_DROPLET_POLL_INTERVAL", default=5.0)
+# Seconds before the first status read of a new droplet. Real droplets take
+# tens of seconds, and reading earlier only spends rate limit; the bundled
+# simulator boots in about a second.
+ARCADIA_DROPLET_BOOT_WAIT = env.float(
+    "ARCADIA_DROPLET_BOOT_WAIT", default=0.0 if DIGITALOCEAN_TOKEN == DOSIM_TOKEN else 20.0
+)
 ARCADIA_DROPLET_ACTIVE_TIMEOUT = env.float("ARCADIA_DROPLET_ACTIVE_TIMEOUT", default=600.0)
 ARCADIA_SAGA_STALL_TIMEOUT = env.float("ARCADIA_SAGA_STALL_TIMEOUT", default=300.0)
 

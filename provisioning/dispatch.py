@@ -11,6 +11,7 @@ Messages carry ids only; the rows say everything else.
 from __future__ import annotations
 
 from celery import chain
+from django.conf import settings
 
 from arcadia.celery import app
 from provisioning.models import SagaStep, StepStatus
@@ -34,6 +35,7 @@ def forward_chain(saga_id, step_names: list[str], from_index: int = 0):
 
 
 def send_forward(saga_id, step_names: list[str], from_index: int = 0) -> None:
+    _ensure_consumer()
     forward_chain(saga_id, step_names, from_index).apply_async()
 
 
@@ -55,4 +57,14 @@ def send_compensation(saga_id) -> None:
         .exclude(status__in=[StepStatus.PENDING, StepStatus.SKIPPED])
         .values_list("index", "name")
     )
+    _ensure_consumer()
     compensation_chain(saga_id, list(started)).apply_async()
+
+
+def _ensure_consumer() -> None:
+    """In embedded mode messages stay in this process: make sure a worker
+    here consumes them (runserver has no worker process)."""
+    if settings.ARCADIA_EMBEDDED_WORKER and settings.ARCADIA_EMBEDDED_AUTOSTART:
+        from arcadia.embedded import ensure_embedded_worker
+
+        ensure_embedded_worker()

@@ -36,6 +36,19 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_embedded_worker_autostart():
+    """Tests start the workers they want (``embedded_worker()``, or the
+    worker process below). A saga message sent by any other test must not
+    start a process-wide embedded worker that outlives its database."""
+    from django.conf import settings
+
+    previous = settings.ARCADIA_EMBEDDED_AUTOSTART
+    settings.ARCADIA_EMBEDDED_AUTOSTART = False
+    yield
+    settings.ARCADIA_EMBEDDED_AUTOSTART = previous
+
+
 def test_redis_url() -> str:
     return os.environ.get("ARCADIA_TEST_REDIS_URL", DEFAULT_REDIS)
 
