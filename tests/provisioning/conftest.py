@@ -3,6 +3,7 @@ Celery worker in this process, against the simulator over real HTTP, on the
 real PostgreSQL (``transactional_db``: the worker thread must see commits)."""
 
 import pytest
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -13,11 +14,25 @@ from tests.provisioning import faulty
 
 
 @pytest.fixture(scope="session")
-def _provisioning_worker():
+def _provisioning_worker(django_db_blocker):
     for definition in faulty.ALL:
         registry.register(definition)
     with embedded_worker() as running:
         yield running
+    _close_worker_connections(django_db_blocker)
+
+
+def _close_worker_connections(django_db_blocker) -> None:
+    """The worker thread's database connection outlives the thread and would
+    keep pytest-django from dropping the test database at the end."""
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
+            )
 
 
 @pytest.fixture

@@ -110,3 +110,39 @@ def test_teardown_of_an_active_deployment(provisioner, sim, alice_client):
     again = alice_client.post("/api/deployments/", h.BODY, format="json")
     assert again.status_code == 202
     assert h.wait_saga(again.json()["saga"]["id"]).status == SagaStatus.SUCCEEDED
+
+
+def test_lost_5xx_on_create_then_failure_leaves_no_droplet(provisioner, sim, alice_client):
+    # The first create's answer is lost (500 after the work); the retry
+    # adopts that droplet by its tag instead of making a second one; the
+    # droplet then fails to boot and compensation destroys it.
+    sim.faults("droplet_create", lost_response=1, lost_mode="error", status=500, errored=True)
+    saga_id = alice_client.post("/api/deployments/", h.BODY, format="json").json()["saga"]["id"]
+    saga = h.wait_saga(saga_id)
+    assert saga.status == SagaStatus.COMPENSATED, saga.error
+    assert len(sim.requests("droplet_create")) == 1
+    h.wait_until(lambda: h.droplets(sim) == [], what="no droplet left")
+
+
+def test_teardown_that_cannot_destroy_compensates_back_to_active(provisioner, sim, alice_client):
+    body = alice_client.post("/api/deployments/", h.BODY, format="json").json()
+    assert h.wait_saga(body["saga"]["id"]).status == SagaStatus.SUCCEEDED
+    record_before = h.a_record(sim, "web-acme")
+    sim.faults("droplet_delete", fail_next=1, status=403, message="Forbidden.")
+
+    teardown = alice_client.delete(f"/api/deployments/{body['id']}/").json()["saga"]
+
+    assert h.wait_saga(teardown["id"]).status == SagaStatus.COMPENSATED
+    assert Deployment.objects.get().status == DeploymentStatus.ACTIVE
+    assert len(h.droplets(sim)) == 1
+    assert h.a_record(sim, "web-acme")["data"] == record_before["data"]
+    resource = CloudResource.objects.get()
+    assert (resource.status, resource.deployment_id) == (ResourceStatus.ACTIVE, body["id"])
+
+
+def test_cancel_of_an_active_deployment_is_refused(provisioner, sim, alice_client):
+    body = alice_client.post("/api/deployments/", h.BODY, format="json").json()
+    assert h.wait_saga(body["saga"]["id"]).status == SagaStatus.SUCCEEDED
+    response = alice_client.post(f"/api/deployments/{body['id']}/cancel/")
+    assert response.status_code == 400
+    assert alice_client.post(f"/api/deployments/{body['id']}/provision/").status_code == 400

@@ -1,0 +1,37 @@
+"""DigitalOcean calls a provisioned deployment costs: rate limit is the
+scarce resource (250 requests/minute per token), so the floor of four —
+create, one status read, DNS lookup, DNS write — is what a deployment
+should spend when the droplet boots within the boot wait."""
+
+import pytest
+
+from provisioning.models import SagaStatus
+from tests.provisioning import helpers as h
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def test_a_deployment_costs_four_api_calls_when_the_boot_wait_covers_the_boot(
+    provisioner, sim, alice_client, settings
+):
+    sim.configure(boot_delay=0.2)
+    settings.ARCADIA_DROPLET_BOOT_WAIT = 0.6  # longer than the simulated boot
+
+    body = alice_client.post("/api/deployments/", h.BODY, format="json").json()
+    saga = h.wait_saga(body["saga"]["id"])
+
+    assert saga.status == SagaStatus.SUCCEEDED, saga.error
+    counts = {op: n for op, n in sim.state()["counts"].items() if n}
+    assert counts == {"droplet_create": 1, "droplet_get": 1, "record_list": 1, "record_create": 1}
+
+
+def test_a_retried_create_looks_for_its_droplet_before_creating_again(provisioner, sim, alice_client):
+    # The first create's answer is lost after the droplet was made: the
+    # retry must find it by its saga tag, not create a second one.
+    h.fault_lost_response_on_create(sim)
+    body = alice_client.post("/api/deployments/", h.BODY, format="json").json()
+    saga = h.wait_saga(body["saga"]["id"])
+
+    assert saga.status == SagaStatus.SUCCEEDED, saga.error
+    assert len(h.droplets(sim)) == 1
+    assert sim.state()["counts"]["droplet_list"] >= 1
