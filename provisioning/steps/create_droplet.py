@@ -52,11 +52,15 @@ class CreateDroplet(Step):
     def execute(self, ctx: StepContext) -> dict:
         gw, tag = gateway(), saga_tag(ctx.saga_id)
         with gateway_errors():
-            existing = gw.droplets_by_tag(tag)
-            if existing:
-                return {"droplet_id": min(d.id for d in existing)}
-            if ctx.attempt > 1 and (wait := _listing_may_lag(ctx)):
-                raise NotReady(f"an earlier create may not be listed under {tag} yet", retry_after=wait)
+            # The engine counts every run of the step (retries, redeliveries,
+            # takeovers), so on attempt 1 no earlier create can exist and the
+            # lookup would be a wasted call.
+            if ctx.attempt > 1:
+                existing = gw.droplets_by_tag(tag)
+                if existing:
+                    return {"droplet_id": min(d.id for d in existing)}
+                if wait := _listing_may_lag(ctx):
+                    raise NotReady(f"an earlier create may not be listed under {tag} yet", retry_after=wait)
             droplet = gw.droplet_create(
                 name=ctx["droplet_name"],
                 region=ctx["region"],

@@ -7,8 +7,9 @@ from provisioning.steps._gateway import GatewayNotFound, gateway, gateway_errors
 
 
 class WaitDropletActive(Step):
-    """Polls the droplet every ``ARCADIA_DROPLET_POLL_INTERVAL`` seconds until
-    it is ``active`` with a public IPv4; output ``ipv4``.
+    """Waits ``ARCADIA_DROPLET_BOOT_WAIT`` seconds (a typical boot), then polls
+    the droplet every ``ARCADIA_DROPLET_POLL_INTERVAL`` seconds until it is
+    ``active`` with a public IPv4; output ``ipv4``.
 
     A 404 just after create is DigitalOcean catching up: not ready yet.
     ``errored`` fails at once; still not active after
@@ -32,6 +33,10 @@ class WaitDropletActive(Step):
 
     def execute(self, ctx: StepContext) -> dict:
         droplet_id, interval = ctx["droplet_id"], settings.ARCADIA_DROPLET_POLL_INTERVAL
+        if ctx.attempt == 1 and settings.ARCADIA_DROPLET_BOOT_WAIT > 0:
+            # A droplet takes tens of seconds to boot: asking before then only
+            # spends rate limit (250 requests/minute per token).
+            raise NotReady(f"droplet {droplet_id} is booting", retry_after=settings.ARCADIA_DROPLET_BOOT_WAIT)
         with gateway_errors():
             try:
                 droplet = gateway().droplet_get(droplet_id)

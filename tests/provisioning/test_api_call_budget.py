@@ -26,12 +26,13 @@ def test_a_deployment_costs_four_api_calls_when_the_boot_wait_covers_the_boot(
 
 
 def test_a_retried_create_looks_for_its_droplet_before_creating_again(provisioner, sim, alice_client):
-    # The first create's answer is lost after the droplet was made: the
-    # retry must find it by its saga tag, not create a second one.
-    h.fault_lost_response_on_create(sim)
+    # The first create's answer is lost (503) after the droplet was made:
+    # the retry must find it by its saga tag, not create a second one.
+    sim.faults("droplet_create", lost_response=1, lost_mode="error", status=503)
     body = alice_client.post("/api/deployments/", h.BODY, format="json").json()
     saga = h.wait_saga(body["saga"]["id"])
 
     assert saga.status == SagaStatus.SUCCEEDED, saga.error
     assert len(h.droplets(sim)) == 1
-    assert sim.state()["counts"]["droplet_list"] >= 1
+    counts = sim.state()["counts"]
+    assert counts["droplet_create"] == 1 and counts["droplet_list"] >= 1
