@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 _definitions: dict[tuple[str, int], SagaDefinition] = {}
 _latest: dict[str, int] = {}
 _loaded = False
+# Configured paths that did not import, with why: retried when a kind is
+# missing, and named in the error.
+_failed: dict[str, str] = {}
 _lock = threading.RLock()
 
 
@@ -48,10 +51,19 @@ def load_configured() -> None:
             return
         _loaded = True
         for path in configured_paths():
-            try:
-                register(import_string(path))
-            except ImportError:
-                log.exception("saga definition %s cannot be imported; its kind is unavailable", path)
+            _load(path)
+
+
+def _load(path: str) -> None:
+    # Any error: a broken definition module must not break unrelated code
+    # (the API, the admin, other kinds); using its kind raises instead.
+    try:
+        register(import_string(path))
+    except Exception as exc:
+        _failed[path] = f"{type(exc).__name__}: {exc}"
+        log.warning("saga definition %s cannot be loaded (%s); its kind is unavailable", path, _failed[path])
+    else:
+        _failed.pop(path, None)
 
 
 def configured_paths() -> list[str]:
@@ -59,13 +71,27 @@ def configured_paths() -> list[str]:
 
 
 def get_definition(kind: str, version: int | None = None) -> SagaDefinition:
+    """The definition of ``kind`` at ``version`` (the latest when None)."""
     load_configured()
+    definition = _lookup(kind, version)
+    if definition is None and _failed:
+        with _lock:  # the module may import by now (it was being written)
+            for path in list(_failed):
+                _load(path)
+        definition = _lookup(kind, version)
+    if definition is None:
+        broken = "; ".join(f"{path}: {why}" for path, why in _failed.items()) or "none"
+        raise UnknownSagaKind(
+            f"no saga definition {kind!r} v{version or 'latest'}; configured: {configured_paths()};"
+            f" failed to load: {broken}"
+        )
+    return definition
+
+
+def _lookup(kind: str, version: int | None) -> SagaDefinition | None:
     with _lock:
         version = version if version is not None else _latest.get(kind)
-        definition = _definitions.get((kind, version))
-    if definition is None:
-        raise UnknownSagaKind(f"no saga definition {kind!r} v{version}; configured: {configured_paths()}")
-    return definition
+        return _definitions.get((kind, version))
 
 
 def all_definitions() -> list[SagaDefinition]:

@@ -7,6 +7,7 @@ Context keys (all optional):
 - ``flaky``: {name: n} — execute raises TransientError on its first n attempts;
 - ``not_ready``: {name: n} — execute raises NotReady on its first n attempts;
 - ``slow``: {name: seconds} — execute sleeps after recording its effect;
+- ``slow_once``: {name: seconds} — the same, on the first attempt only;
 - ``broken_compensation``: {name: "permanent" | "transient"} — compensate raises.
 
 Every execute and compensate appends a ``fake.execute`` / ``fake.compensate``
@@ -50,6 +51,8 @@ class FakeStep(Step):
         ).exists():
             _note(ctx, "fake.effect")
         if seconds := ctx.get("slow", {}).get(self.name):
+            time.sleep(seconds)
+        if ctx.attempt == 1 and (seconds := ctx.get("slow_once", {}).get(self.name)):
             time.sleep(seconds)
         return {f"{self.name}_done": True}
 
