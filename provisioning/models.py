@@ -149,9 +149,7 @@ class SagaEvent(models.Model):
     """Append-only timeline of a saga (what CloudFormation calls stack events)."""
 
     saga = models.ForeignKey(Saga, on_delete=models.CASCADE, related_name="events")
-    step = models.ForeignKey(
-        SagaStep, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
-    )
+    step = models.ForeignKey(SagaStep, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     event = models.CharField(max_length=48)
     detail = models.JSONField(default=dict, blank=True)
     # A default rather than auto_now_add: the engine writes a step's
