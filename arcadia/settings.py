@@ -188,6 +188,10 @@ ARCADIA_DROPLET_BOOT_WAIT = env.float(
     "ARCADIA_DROPLET_BOOT_WAIT", default=0.0 if DIGITALOCEAN_TOKEN == DOSIM_TOKEN else 20.0
 )
 ARCADIA_DROPLET_ACTIVE_TIMEOUT = env.float("ARCADIA_DROPLET_ACTIVE_TIMEOUT", default=600.0)
+# DigitalOcean's tag index lags a few seconds behind a create: for this long
+# after a create may have happened, "no droplet carries the saga tag" is not
+# trusted (a retried create waits, a compensation looks again).
+ARCADIA_TAG_LISTING_SETTLE = env.float("ARCADIA_TAG_LISTING_SETTLE", default=10.0)
 ARCADIA_SAGA_STALL_TIMEOUT = env.float("ARCADIA_SAGA_STALL_TIMEOUT", default=300.0)
 
 # --- saga engine --------------------------------------------------------------

@@ -4,15 +4,22 @@ selector, and serialize; the rules live in services."""
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from arcadia.exceptions import ApiErrorsMixin
 from deployments import services
 from deployments.filters import DeploymentFilter, SagaFilter
 from deployments.models import Deployment, DeploymentStatus
-from deployments.selectors import deployment_list, saga_detail_list, saga_list, tenant_for_request
+from deployments.selectors import (
+    deployment_list,
+    saga_detail_list,
+    saga_list,
+    tenant_for_request,
+    tenant_list,
+)
 from deployments.serializers import (
     DeploymentCreateInputSerializer,
     DeploymentOutputSerializer,
@@ -130,3 +137,23 @@ class SagaViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return SagaDetailOutputSerializer if self.action == "retrieve" else SagaOutputSerializer
+
+
+class MeApi(APIView):
+    """Who the caller is and which tenants it may act for: what a client
+    needs to know before it POSTs (a user of several tenants must name one)."""
+
+    class OutputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        is_staff = serializers.BooleanField()
+        tenants = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+
+    @extend_schema(summary="The authenticated user and its tenants", responses=OutputSerializer)
+    def get(self, request):
+        tenants = [{"slug": t.slug, "name": t.name} for t in tenant_list(user=request.user)]
+        body = {
+            "username": request.user.get_username(),
+            "is_staff": request.user.is_staff,
+            "tenants": tenants,
+        }
+        return Response(self.OutputSerializer(body).data)

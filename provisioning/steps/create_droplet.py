@@ -11,23 +11,17 @@ from provisioning.steps._gateway import (
     saga_tag,
 )
 
-# Listing by tag lags a few seconds behind create at DigitalOcean. Within
-# this window after the step first started, "no droplet carries the tag"
-# may be stale, so a retry waits before creating again and a compensation
-# looks again before concluding nothing was created.
-DEFAULT_TAG_LISTING_SETTLE = 10.0
-
-
-def _tag_listing_settle() -> float:
-    return float(getattr(settings, "ARCADIA_TAG_LISTING_SETTLE", DEFAULT_TAG_LISTING_SETTLE))
-
 
 def _listing_may_lag(ctx: StepContext) -> float:
-    """Seconds left in the lag window since the step first started (0 if over)."""
+    """Seconds left in the tag-listing lag window (0 if over).
+
+    Within ARCADIA_TAG_LISTING_SETTLE of the step's first start, "no droplet
+    carries the tag" may be stale: a retry waits before creating again, a
+    compensation looks again before concluding nothing exists."""
     if ctx.started_at is None:
         return 0.0
     elapsed = time.time() - ctx.started_at.timestamp()
-    return max(0.0, _tag_listing_settle() - elapsed)
+    return max(0.0, settings.ARCADIA_TAG_LISTING_SETTLE - elapsed)
 
 
 class CreateDroplet(Step):
