@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 
+from arcadia.admin import ReadOnlyAdminMixin
 from deployments.models import Deployment, Tenant, TenantMembership
 from provisioning.models import Saga, SagaStatus
 
@@ -52,7 +53,7 @@ class SagaInline(admin.TabularInline):
 
 
 @admin.register(Deployment)
-class DeploymentAdmin(admin.ModelAdmin):
+class DeploymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "hostname", "tenant", "status", "current_saga_status", "created_at"]
     list_filter = ["status", "tenant"]
     search_fields = ["name", "hostname"]
@@ -83,15 +84,6 @@ class DeploymentAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(current_saga_status=Subquery(newest_saga.values("status")[:1]))
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="current saga", ordering="current_saga_status")
     def current_saga_status(self, deployment):

@@ -6,11 +6,12 @@ droplet keeps its row for audit and billing), so the admin only lists them.
 
 from django.contrib import admin
 
+from arcadia.admin import ReadOnlyAdminMixin
 from inventory.models import CloudResource
 
 
 @admin.register(CloudResource)
-class CloudResourceAdmin(admin.ModelAdmin):
+class CloudResourceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["external_id", "provider", "kind", "name", "status", "ipv4", "tenant", "deployment"]
     list_filter = ["status", "provider", "tenant"]
     search_fields = ["external_id", "name", "ipv4"]
@@ -31,12 +32,3 @@ class CloudResourceAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

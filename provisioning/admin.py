@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
+from arcadia.admin import ReadOnlyAdminMixin
 from arcadia.exceptions import ApplicationError
 from arcadia.transitions import IllegalTransition
 from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
@@ -28,19 +29,6 @@ from provisioning.selectors import saga_progress
 REFUSALS = (ApplicationError, IllegalTransition)
 
 COMPENSATION_STATUSES = {StepStatus.COMPENSATING, StepStatus.COMPENSATED, StepStatus.COMPENSATION_FAILED}
-
-
-class ReadOnlyAdminMixin:
-    """Viewable, never added, edited or deleted by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SagaLogInlineMixin(ReadOnlyAdminMixin):

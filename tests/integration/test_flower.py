@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from provisioning.models import SAGA_TERMINAL_STATUSES, SagaStatus
+from provisioning.models import SagaStatus
 from provisioning.services import saga_start
 from tests.support import worker as worker_support
+from tests.support.waiting import wait_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWER_USER, FLOWER_PASSWORD = "ops", "flower-test-secret"
@@ -106,16 +107,6 @@ def flower(celery_worker_process, tmp_path):
     finally:
         _stop(process)
         log.close()
-
-
-def wait_terminal(saga, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        saga.refresh_from_db()
-        if saga.status in SAGA_TERMINAL_STATUSES:
-            return saga
-        time.sleep(0.1)
-    raise AssertionError(f"saga {saga.pk} still {saga.status}")
 
 
 def test_flower_shows_each_step_of_a_saga_as_its_own_task(flower, celery_worker_process):

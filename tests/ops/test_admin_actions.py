@@ -12,6 +12,7 @@ from provisioning.models import SAGA_TERMINAL_STATUSES, Saga, SagaStatus, StepSt
 from provisioning.services import saga_start
 from tests import factories
 from tests.support.fake_steps import FIVE_STEPS
+from tests.support.waiting import wait_for_status
 
 CHANGELIST = "admin:provisioning_saga_changelist"
 
@@ -29,16 +30,6 @@ def operator(client, transactional_db):
     return client
 
 
-def wait_until(saga, statuses, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        saga.refresh_from_db()
-        if saga.status in statuses:
-            return saga
-        time.sleep(0.05)
-    raise AssertionError(f"saga {saga.id} still {saga.status} after {timeout}s")
-
-
 def run_action(client, action, *sagas):
     response = client.post(
         reverse(CHANGELIST),
@@ -51,7 +42,7 @@ def run_action(client, action, *sagas):
 
 def test_retry_compensation_action_finishes_a_compensation_failed_saga(worker, operator):
     context = {"fail_at": "s2", "broken_compensation": {"s1": "permanent"}}
-    saga = wait_until(saga_start(kind="fake_five", context=context), SAGA_TERMINAL_STATUSES)
+    saga = wait_for_status(saga_start(kind="fake_five", context=context), SAGA_TERMINAL_STATUSES)
     assert saga.status == SagaStatus.COMPENSATION_FAILED
     # The fault clears (someone fixed the cloud side); the operator retries.
     Saga.objects.filter(pk=saga.pk).update(context={**saga.context, "broken_compensation": {}})
@@ -59,7 +50,7 @@ def test_retry_compensation_action_finishes_a_compensation_failed_saga(worker, o
     page = run_action(operator, "retry_compensation", saga)
 
     assert "Retry compensation: 1 saga(s)." in page
-    saga = wait_until(saga, SAGA_TERMINAL_STATUSES)
+    saga = wait_for_status(saga, SAGA_TERMINAL_STATUSES)
     assert saga.status == SagaStatus.COMPENSATED
     assert saga.steps.get(name="s1").status == StepStatus.COMPENSATED
     assert saga.events.filter(event="compensation_retry_requested").count() == 1
@@ -67,7 +58,7 @@ def test_retry_compensation_action_finishes_a_compensation_failed_saga(worker, o
 
 def test_retry_button_on_the_saga_page(worker, operator):
     context = {"fail_at": "s0", "broken_compensation": {"s0": "permanent"}}
-    saga = wait_until(saga_start(kind="fake_five", context=context), SAGA_TERMINAL_STATUSES)
+    saga = wait_for_status(saga_start(kind="fake_five", context=context), SAGA_TERMINAL_STATUSES)
     page = operator.get(reverse("admin:provisioning_saga_change", args=[saga.pk])).content.decode()
     assert "Retry compensation" in page
     Saga.objects.filter(pk=saga.pk).update(context={**saga.context, "broken_compensation": {}})
@@ -77,7 +68,7 @@ def test_retry_button_on_the_saga_page(worker, operator):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:provisioning_saga_change", args=[saga.pk])
-    assert wait_until(saga, SAGA_TERMINAL_STATUSES).status == SagaStatus.COMPENSATED
+    assert wait_for_status(saga, SAGA_TERMINAL_STATUSES).status == SagaStatus.COMPENSATED
 
 
 def test_resume_action_runs_a_saga_whose_message_was_lost(worker, operator, monkeypatch):
@@ -91,27 +82,27 @@ def test_resume_action_runs_a_saga_whose_message_was_lost(worker, operator, monk
     page = run_action(operator, "resume", saga)
 
     assert "Resume: 1 saga(s)." in page
-    saga = wait_until(saga, SAGA_TERMINAL_STATUSES)
+    saga = wait_for_status(saga, SAGA_TERMINAL_STATUSES)
     assert saga.status == SagaStatus.SUCCEEDED
     assert list(saga.steps.values_list("status", flat=True)) == [StepStatus.SUCCEEDED] * 5
 
 
 def test_cancel_action_compensates_a_running_saga(worker, operator):
     saga = saga_start(kind="fake_five", context={"slow": {"s1": 1.0}})
-    wait_until(saga, {SagaStatus.RUNNING})
+    wait_for_status(saga, {SagaStatus.RUNNING})
 
     page = run_action(operator, "request_cancel", saga)
 
     assert "Cancel: 1 saga(s)." in page
-    saga = wait_until(saga, SAGA_TERMINAL_STATUSES)
+    saga = wait_for_status(saga, SAGA_TERMINAL_STATUSES)
     assert saga.status == SagaStatus.COMPENSATED
     assert saga.cancel_requested is True
     assert saga.steps.get(name="s4").status == StepStatus.SKIPPED
 
 
 def test_refused_operation_names_the_saga_and_changes_nothing(worker, operator):
-    done = wait_until(saga_start(kind="fake_five", context={}), SAGA_TERMINAL_STATUSES)
-    failed = wait_until(
+    done = wait_for_status(saga_start(kind="fake_five", context={}), SAGA_TERMINAL_STATUSES)
+    failed = wait_for_status(
         saga_start(kind="fake_five", context={"fail_at": "s0", "broken_compensation": {"s0": "permanent"}}),
         SAGA_TERMINAL_STATUSES,
     )
@@ -125,4 +116,4 @@ def test_refused_operation_names_the_saga_and_changes_nothing(worker, operator):
     Saga.objects.filter(pk=failed.pk).update(context={**failed.context, "broken_compensation": {}})
     page = run_action(operator, "retry_compensation", done, failed)
     assert "Retry compensation refused" in page and "Retry compensation: 1 saga(s)." in page
-    assert wait_until(failed, {SagaStatus.COMPENSATED}).status == SagaStatus.COMPENSATED
+    assert wait_for_status(failed, {SagaStatus.COMPENSATED}).status == SagaStatus.COMPENSATED

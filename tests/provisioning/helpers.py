@@ -1,21 +1,14 @@
 """Helpers for saga tests: waiting on rows, reading and faulting the simulator."""
 
-import time
-
 from provisioning.models import SAGA_TERMINAL_STATUSES, Saga, SagaStep
+from tests.support.waiting import wait_for
 
 BODY = {"name": "web", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
 DOMAIN = "arcadia.test"
 
 
 def wait_until(predicate, *, what: str, timeout: float = 60.0, tick: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(tick)
-    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+    return wait_for(predicate, what=what, timeout=timeout, tick=tick)
 
 
 def wait_saga(saga_id, *, timeout: float = 60.0) -> Saga:
