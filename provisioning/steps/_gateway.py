@@ -14,7 +14,6 @@ from inventory.digitalocean import (
     GatewayTransientError,
     get_gateway,
 )
-
 from provisioning.protocol import PermanentError, TransientError
 
 # Every droplet Arcadia creates carries this tag, plus one naming its saga.
