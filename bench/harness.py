@@ -143,12 +143,14 @@ class Stack:
         self.env["DIGITALOCEAN_END_POINT"] = f"{base}/v2/"
         return base
 
-    def start_worker(self, name: str = "worker", concurrency: int = 2, include: str = "") -> subprocess.Popen:
+    def start_worker(
+        self, name: str = "worker", concurrency: int = 2, include: str = "", env: dict | None = None
+    ) -> subprocess.Popen:
         argv = [PYTHON, "-m", "celery", "-A", "arcadia", "worker", "--pool=prefork"]
         argv += [f"--concurrency={concurrency}", "--loglevel=WARNING", f"--hostname={name}@%h"]
         if include:
             argv += ["--include", include]
-        proc = self.start(name, argv)
+        proc = self.start(name, argv, env=env)
         wait_until(lambda: self._worker_ready(proc), timeout=60, what=f"celery worker {name}")
         return proc
 

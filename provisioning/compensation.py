@@ -61,8 +61,13 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
     except PermanentError as exc:
         logger.error("compensation failed permanently: %s", exc)
         return _give_up(claim, short_error(exc))
-    except Exception as exc:  # transient, not ready, or a bug: all worth retrying
-        if not isinstance(exc, TransientError | NotReady):
+    except NotReady as exc:
+        # Waiting (a rate limit, a droplet still busy) is not a failed try.
+        delay = exc.retry_after if exc.retry_after is not None else policy.poll_interval
+        _release(claim, short_error(exc), delay, counted=False)
+        return Outcome.retry(delay)
+    except Exception as exc:  # transient, or a bug: both worth retrying
+        if not isinstance(exc, TransientError):
             logger.exception("compensation raised an undeclared error")
         if claim.compensation_attempts >= policy.max_attempts:
             return _give_up(
@@ -155,12 +160,13 @@ def _record(claim: Claim, status: str, event_name: str, *, error: str = "", held
         )
 
 
-def _release(claim: Claim, error: str, delay: float) -> None:
+def _release(claim: Claim, error: str, delay: float, *, counted: bool = True) -> None:
     at = now()
+    fields = {"lease_owner": "", "lease_expires_at": None, "last_error": error}
+    if not counted:
+        fields["compensation_attempts"] = F("compensation_attempts") - 1
     with transaction.atomic():
-        SagaStep.objects.filter(id=claim.step_id, lease_owner=claim.owner).update(
-            lease_owner="", lease_expires_at=None, last_error=error
-        )
+        SagaStep.objects.filter(id=claim.step_id, lease_owner=claim.owner).update(**fields)
         Saga.objects.filter(id=claim.saga_id).update(updated_at=at)
         event(
             claim.saga_id,

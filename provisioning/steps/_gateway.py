@@ -4,6 +4,7 @@
 own errors; steps wrap every call in :func:`gateway_errors`.
 """
 
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,7 +15,7 @@ from inventory.digitalocean import (
     GatewayTransientError,
     get_gateway,
 )
-from provisioning.protocol import PermanentError, TransientError
+from provisioning.protocol import NotReady, PermanentError, TransientError
 
 # Every droplet Arcadia creates carries this tag, plus one naming its saga.
 ARCADIA_TAG = "arcadia"
@@ -34,17 +35,29 @@ def saga_tag(saga_id) -> str:
 
 @contextmanager
 def gateway_errors() -> Iterator[None]:
-    """Translate: transient → TransientError (keeping the server's
-    retry-after), not found / other 4xx → PermanentError. Steps that treat a
+    """Translate: 429 → NotReady (wait out the rate-limit window), other
+    transient → TransientError (keeping the server's retry-after), not found /
+    other 4xx → PermanentError. Steps that treat a
     404 as normal catch GatewayNotFound inside this block."""
     try:
         yield
     except GatewayTransientError as exc:
+        if exc.status == 429:
+            # Rate limiting is back-pressure, not failure: wait for the window
+            # without spending the step's attempts.
+            raise NotReady(f"rate limited: {exc}", retry_after=rate_limit_wait(exc.retry_after)) from exc
         raise TransientError(str(exc), retry_after=exc.retry_after) from exc
     except GatewayNotFound as exc:
         raise PermanentError(f"not found at DigitalOcean: {exc}") from exc
     except GatewayPermanentError as exc:
         raise PermanentError(str(exc)) from exc
+
+
+def rate_limit_wait(retry_after: float | None) -> float:
+    """The server's wait plus a spread as long again, so that the sagas a
+    reset releases do not all return in the same second and trip it again."""
+    base = max(0.5, retry_after or 0.0)
+    return base + random.uniform(0.0, base)
 
 
 def droplet_destroy(gw: DigitalOceanGateway, droplet_id: int) -> None:
