@@ -67,7 +67,15 @@ def main(argv=None) -> int:
         tenant = _tenant()
 
         sim.fault_all(failure_rate=args.transient_rate, status=503)
-        sim.faults("record_create", fail_next=args.permanent, status=422, message="chaos: refused for good")
+        # Its own operation without random failures: a fault's status is
+        # per operation, so a 422 here would also turn the 20% into 422s.
+        sim.faults(
+            "record_create",
+            fail_next=args.permanent,
+            status=422,
+            failure_rate=0,
+            message="chaos: refused for good",
+        )
         print(
             f"chaos: {args.m} sagas, {args.kills} worker kills, {args.transient_rate:.0%} transient faults, "
             f"{args.permanent} permanent DNS faults"
