@@ -25,7 +25,7 @@ export FLOWER_URL="${FLOWER_URL:-http://127.0.0.1:${FLOWER_PORT}}"
 # The simulator boots droplets in seconds: poll it often so a demo is quick.
 export ARCADIA_DROPLET_POLL_INTERVAL="${ARCADIA_DROPLET_POLL_INTERVAL:-1}"
 # Local, gitignored, one per web port so two stacks do not share a schedule.
-export CELERY_BEAT_SCHEDULE="${CELERY_BEAT_SCHEDULE:-$PWD/celerybeat-schedule-${WEB_PORT}}"
+export CELERY_BEAT_SCHEDULE_FILE="${CELERY_BEAT_SCHEDULE_FILE:-$PWD/celerybeat-schedule-${WEB_PORT}}"
 ADMIN_USERNAME="${ADMIN_USERNAME:-admin}"
 ADMIN_PASSWORD="${ADMIN_PASSWORD:-arcadia-admin}"
 DEMO_TENANT="${DEMO_TENANT:-demo}"
