@@ -68,6 +68,7 @@ class Claim:
     claimed_at: datetime
     kind: str
     version: int
+    step_count: int
     context: dict = field(default_factory=dict)
 
 
