@@ -1,11 +1,31 @@
 """Shared fixtures. App-specific ones live beside their tests."""
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from tests import factories
 
 pytest_plugins = ["tests.support.dosim", "tests.support.worker"]
+
+
+# A transaction left open by a worker thread (a bug) would block the next
+# test's flush forever, in C, where pytest-timeout cannot interrupt it.
+# PostgreSQL ends such a session instead, so the bug fails tests, not CI.
+IDLE_IN_TRANSACTION_TIMEOUT = "60s"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                name = connection.ops.quote_name(connection.settings_dict["NAME"])
+                cursor.execute(
+                    f"ALTER DATABASE {name} SET idle_in_transaction_session_timeout = %s",
+                    [IDLE_IN_TRANSACTION_TIMEOUT],
+                )
+            connection.close()  # the setting applies to sessions opened from now on
 
 
 @pytest.fixture

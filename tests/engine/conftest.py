@@ -6,6 +6,7 @@ import pytest
 from arcadia.embedded import embedded_worker
 from provisioning import registry
 from provisioning.models import SagaEvent
+from tests.support.embedded import quiesce
 from tests.support.fake_steps import FIVE_STEPS
 from tests.support.waiting import wait_for, wait_terminal  # noqa: F401 - re-exported to the tests
 
@@ -25,7 +26,9 @@ def _session_worker(fake_definition):
 
 @pytest.fixture
 def worker(transactional_db, _session_worker):
-    return _session_worker
+    yield _session_worker
+    # Before the database teardown: nothing of this test may run later.
+    quiesce()
 
 
 def fake_trail(saga, event: str) -> list[str]:

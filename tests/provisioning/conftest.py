@@ -11,6 +11,7 @@ from arcadia.embedded import embedded_worker
 from provisioning import registry
 from tests import factories
 from tests.provisioning import faulty
+from tests.support.embedded import quiesce
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +42,9 @@ def provisioner(transactional_db, _provisioning_worker, sim, settings):
     settings.ARCADIA_DROPLET_POLL_INTERVAL = 0.1
     settings.ARCADIA_DROPLET_ACTIVE_TIMEOUT = 20
     settings.ARCADIA_TAG_LISTING_SETTLE = 1.0
-    return _provisioning_worker
+    yield _provisioning_worker
+    # Before the database teardown: nothing of this test may run later.
+    quiesce()
 
 
 @pytest.fixture
