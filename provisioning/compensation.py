@@ -123,7 +123,6 @@ def _as_claim(row: SagaStep, saga: Saga, owner: str, at, *, attempts: int) -> Cl
         claimed_at=at,
         kind=saga.kind,
         version=saga.version,
-        step_count=0,
         context=saga.context,
     )
 

@@ -100,7 +100,6 @@ def claim(*, saga_id, index: int, owner: str, task_id: str, at: datetime, expire
             claimed_at=at,
             kind=kind,
             version=version,
-            step_count=0,
             context=json.loads(ctx) if isinstance(ctx, str) else ctx,
         ),
         status,

@@ -68,7 +68,6 @@ class Claim:
     claimed_at: datetime
     kind: str
     version: int
-    step_count: int
     context: dict = field(default_factory=dict)
 
 

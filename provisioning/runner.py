@@ -11,8 +11,6 @@ ORM path reads the row first and records in one five-statement transaction.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from django.db import transaction
 from django.db.models import F
 
@@ -71,7 +69,7 @@ def step_claim(*, saga_id, index: int, owner: str, task_id: str = "") -> Claim |
             claim, saga_status = taken
             if saga_status == _G.PENDING:
                 Saga.objects.filter(id=saga_id, status=_G.PENDING).update(status=_G.RUNNING, updated_at=at)
-            return replace(claim, step_count=_step_count(claim))
+            return claim
     # The row did not qualify for the one-statement claim (or this is not
     # PostgreSQL): read it and decide.
     return _claim_after_reading(saga_id=saga_id, index=index, owner=owner, task_id=task_id, at=at)
@@ -107,7 +105,7 @@ def _claim_after_reading(*, saga_id, index: int, owner: str, task_id: str, at) -
         return Outcome.retry(lease_backoff(1.0))
     if saga.status == _G.PENDING:
         Saga.objects.filter(id=saga_id, status=_G.PENDING).update(status=_G.RUNNING, updated_at=at)
-    claim = Claim(
+    return Claim(
         saga_id=saga_id,
         step_id=row.id,
         index=index,
@@ -120,21 +118,15 @@ def _claim_after_reading(*, saga_id, index: int, owner: str, task_id: str, at) -
         claimed_at=at,
         kind=saga.kind,
         version=saga.version,
-        step_count=0,
         context=saga.context,
     )
-    return replace(claim, step_count=_step_count(claim))
-
-
-def _step_count(claim: Claim) -> int:
-    return len(registry.get_definition(claim.kind, claim.version).steps)
 
 
 def step_record_success(claim: Claim, outputs: dict) -> Outcome:
     """Mark the step succeeded, merge its outputs into the saga context and
     append its events, atomically; the last step also ends the saga."""
     at = now()
-    last = claim.index == claim.step_count - 1
+    last = claim.index == len(registry.get_definition(claim.kind, claim.version).steps) - 1
     record = fastpath.record_success if fastpath.available() else _record_success_orm
     if not record(claim, outputs, at=at, last=last):
         # The lease expired and another runner took the step over: its
