@@ -118,8 +118,7 @@ def _replay(earlier: Deployment, request: dict) -> DeploymentCreated:
 
 
 def _start_provisioning(deployment: Deployment):
-    deployment.transition_to(_S.PROVISIONING)
-    deployment.save(update_fields=["status", "updated_at"])
+    _set_status(deployment, _S.PROVISIONING)
     return saga_start(
         kind=PROVISION_KIND,
         deployment=deployment,
@@ -165,8 +164,7 @@ def deployment_cancel(*, deployment: Deployment) -> Deployment:
     with transaction.atomic():
         deployment = _locked(deployment.pk)
         if deployment.status == _S.PENDING:
-            deployment.transition_to(_S.CANCELLED)
-            deployment.save(update_fields=["status", "updated_at"])
+            _set_status(deployment, _S.CANCELLED)
             return deployment
         saga = _live_saga(deployment, PROVISION_KIND)
         if deployment.status != _S.PROVISIONING or saga is None:
@@ -189,16 +187,14 @@ def deployment_teardown(*, deployment: Deployment):
     with transaction.atomic():
         deployment = _locked(deployment.pk)
         if deployment.status == _S.PENDING:
-            deployment.transition_to(_S.DELETED)
-            deployment.save(update_fields=["status", "updated_at"])
+            _set_status(deployment, _S.DELETED)
             return None
         if deployment.status not in (_S.ACTIVE, _S.FAILED):
             raise ApplicationError(
                 "Only a pending, active or failed deployment can be deleted; "
                 f"this one is {deployment.status}."
             )
-        deployment.transition_to(_S.DEPROVISIONING)
-        deployment.save(update_fields=["status", "updated_at"])
+        _set_status(deployment, _S.DEPROVISIONING)
         return saga_start(kind=TEARDOWN_KIND, deployment=deployment, context=_teardown_context(deployment))
 
 
@@ -224,11 +220,17 @@ def _teardown_context(deployment: Deployment) -> dict:
 
 
 @transaction.atomic
+def _set_status(deployment: Deployment, target: str) -> None:
+    """The one way a service changes a deployment's status: the declared
+    transition is checked, then only the status (and its timestamp) saved."""
+    deployment.transition_to(target)
+    deployment.save(update_fields=["status", "updated_at"])
+
+
 def _deployment_move(*, deployment_id: int, target: str) -> Deployment:
     deployment = _locked(deployment_id)
     if deployment.status != target:
-        deployment.transition_to(target)
-        deployment.save(update_fields=["status", "updated_at"])
+        _set_status(deployment, target)
     return deployment
 
 
