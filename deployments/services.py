@@ -213,13 +213,6 @@ def _teardown_context(deployment: Deployment) -> dict:
     }
 
 
-# --- status changes asked for by saga steps ---------------------------------
-# Each is idempotent: a deployment already in the target status is left
-# alone, so a retried or redelivered step is harmless. An illegal change
-# raises IllegalTransition, which the step reports as a permanent failure.
-
-
-@transaction.atomic
 def _set_status(deployment: Deployment, target: str) -> None:
     """The one way a service changes a deployment's status: the declared
     transition is checked, then only the status (and its timestamp) saved."""
@@ -227,6 +220,13 @@ def _set_status(deployment: Deployment, target: str) -> None:
     deployment.save(update_fields=["status", "updated_at"])
 
 
+# --- status changes asked for by saga steps ---------------------------------
+# Each is idempotent: a deployment already in the target status is left
+# alone, so a retried or redelivered step is harmless. An illegal change
+# raises IllegalTransition, which the step reports as a permanent failure.
+
+
+@transaction.atomic
 def _deployment_move(*, deployment_id: int, target: str) -> Deployment:
     deployment = _locked(deployment_id)
     if deployment.status != target:
