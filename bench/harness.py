@@ -162,9 +162,10 @@ class Stack:
         return bool(app.control.ping(timeout=0.5)) and len(child_pids(proc.pid)) > 0
 
     def worker_peak_rss_mb(self, name: str = "worker") -> float:
-        """The largest peak RSS among the worker's pool processes."""
+        """The largest peak RSS among the worker's processes: the main one
+        (which holds countdown messages until they are due) and its pool."""
         proc = self.procs[name]
-        return max([peak_rss_mb(pid) for pid in child_pids(proc.pid)] or [0.0])
+        return max(peak_rss_mb(pid) for pid in [proc.pid, *child_pids(proc.pid)])
 
     def start_web(self, workers: int = 2) -> str:
         port = free_port()
