@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from arcadia.exceptions import ApplicationError
+from arcadia.transitions import IllegalTransition
 from deployments.models import Deployment, DeploymentStatus, Tenant, TenantMembership
 from inventory.selectors import cloud_resource_live_for_deployment
 from provisioning.models import SAGA_LIVE_STATUSES
@@ -226,48 +228,56 @@ def _set_status(deployment: Deployment, target: str) -> None:
 # raises IllegalTransition, which the step reports as a permanent failure.
 
 
-@transaction.atomic
-def _deployment_move(*, deployment_id: int, target: str) -> Deployment:
-    deployment = _locked(deployment_id)
-    if deployment.status != target:
-        _set_status(deployment, target)
-    return deployment
+def _deployment_move(*, deployment_id: int, target: str) -> None:
+    """Move a deployment to ``target`` with one conditional UPDATE whose
+    WHERE lists the statuses the transition table allows to reach it. Only
+    when it matches no row is the row read, to tell "already there" (a
+    retried step: fine) from an illegal change."""
+    allowed = Deployment.TRANSITIONS.sources_of(target)
+    moved = Deployment.objects.filter(pk=deployment_id, status__in=allowed).update(
+        status=target, updated_at=timezone.now()
+    )
+    if moved:
+        return
+    current = Deployment.objects.values_list("status", flat=True).get(pk=deployment_id)
+    if current != target:
+        raise IllegalTransition("Deployment", current, target)
 
 
-def deployment_mark_provisioning(*, deployment_id: int) -> Deployment:
-    return _deployment_move(deployment_id=deployment_id, target=_S.PROVISIONING)
+def deployment_mark_provisioning(*, deployment_id: int) -> None:
+    _deployment_move(deployment_id=deployment_id, target=_S.PROVISIONING)
 
 
-def deployment_mark_cancelled(*, deployment_id: int) -> Deployment:
-    return _deployment_move(deployment_id=deployment_id, target=_S.CANCELLED)
+def deployment_mark_cancelled(*, deployment_id: int) -> None:
+    _deployment_move(deployment_id=deployment_id, target=_S.CANCELLED)
 
 
-def deployment_activate(*, deployment_id: int) -> Deployment:
-    return _deployment_move(deployment_id=deployment_id, target=_S.ACTIVE)
+def deployment_activate(*, deployment_id: int) -> None:
+    _deployment_move(deployment_id=deployment_id, target=_S.ACTIVE)
 
 
-def deployment_deactivate(*, deployment_id: int) -> Deployment:
+def deployment_deactivate(*, deployment_id: int) -> None:
     """Undo :func:`deployment_activate` (back to ``provisioning``); a
-    deployment already past it (cancelled) stays as it is."""
-    with transaction.atomic():
-        if _locked(deployment_id).status != _S.ACTIVE:
-            return Deployment.objects.get(pk=deployment_id)
-        return _deployment_move(deployment_id=deployment_id, target=_S.PROVISIONING)
+    deployment that is not active (never activated, or cancelled since)
+    stays as it is."""
+    Deployment.objects.filter(pk=deployment_id, status=_S.ACTIVE).update(
+        status=_S.PROVISIONING, updated_at=timezone.now()
+    )
 
 
-def deployment_mark_deprovisioning(*, deployment_id: int) -> Deployment:
-    return _deployment_move(deployment_id=deployment_id, target=_S.DEPROVISIONING)
+def deployment_mark_deprovisioning(*, deployment_id: int) -> None:
+    _deployment_move(deployment_id=deployment_id, target=_S.DEPROVISIONING)
 
 
-def deployment_end_teardown(*, deployment_id: int, droplet_destroyed: bool) -> Deployment:
+def deployment_end_teardown(*, deployment_id: int, droplet_destroyed: bool) -> None:
     """A teardown that compensated: back to ``active`` while the droplet
     still exists, ``failed`` once it is gone (an operator must finish)."""
     target = _S.FAILED if droplet_destroyed else _S.ACTIVE
-    return _deployment_move(deployment_id=deployment_id, target=target)
+    _deployment_move(deployment_id=deployment_id, target=target)
 
 
-def deployment_mark_deleted(*, deployment_id: int) -> Deployment:
-    return _deployment_move(deployment_id=deployment_id, target=_S.DELETED)
+def deployment_mark_deleted(*, deployment_id: int) -> None:
+    _deployment_move(deployment_id=deployment_id, target=_S.DELETED)
 
 
 # --- tenants and users ------------------------------------------------------

@@ -1,0 +1,72 @@
+"""The deployment status changes saga steps ask for: one conditional UPDATE,
+idempotent on a retry, and an illegal change refused without a write."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from arcadia.transitions import IllegalTransition
+from deployments import services
+from deployments.models import Deployment, DeploymentStatus
+from provisioning.protocol import PermanentError
+from provisioning.steps._deployments import deployment_call
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+_S = DeploymentStatus
+
+
+def _deployment(status):
+    return factories.DeploymentFactory(status=status)
+
+
+def test_a_move_is_one_statement_and_stamps_updated_at():
+    deployment = _deployment(_S.PROVISIONING)
+    before = deployment.updated_at
+
+    with CaptureQueriesContext(connection) as statements:
+        services.deployment_activate(deployment_id=deployment.pk)
+
+    assert len(statements) == 1, [q["sql"] for q in statements]
+    deployment.refresh_from_db()
+    assert deployment.status == _S.ACTIVE and deployment.updated_at > before
+
+
+def test_repeating_a_move_is_a_no_op():
+    deployment = _deployment(_S.ACTIVE)
+
+    services.deployment_activate(deployment_id=deployment.pk)
+
+    deployment.refresh_from_db()
+    assert deployment.status == _S.ACTIVE
+
+
+def test_an_illegal_move_raises_and_writes_nothing():
+    deployment = _deployment(_S.CANCELLED)
+
+    with pytest.raises(IllegalTransition, match="'cancelled' to 'active'"):
+        services.deployment_activate(deployment_id=deployment.pk)
+
+    assert Deployment.objects.get(pk=deployment.pk).status == _S.CANCELLED
+
+
+def test_a_step_reports_an_illegal_move_or_a_missing_deployment_as_permanent():
+    deployment = _deployment(_S.CANCELLED)
+
+    with pytest.raises(PermanentError, match="cannot go from 'cancelled'"):
+        deployment_call("deployment_activate", deployment_id=deployment.pk)
+    with pytest.raises(PermanentError, match="does not exist"):
+        deployment_call("deployment_activate", deployment_id=deployment.pk + 1000)
+
+
+@pytest.mark.parametrize(
+    ("status", "after"),
+    [(_S.ACTIVE, _S.PROVISIONING), (_S.PROVISIONING, _S.PROVISIONING), (_S.CANCELLED, _S.CANCELLED)],
+)
+def test_deactivate_only_moves_an_active_deployment(status, after):
+    deployment = _deployment(status)
+
+    services.deployment_deactivate(deployment_id=deployment.pk)
+
+    assert Deployment.objects.get(pk=deployment.pk).status == after
