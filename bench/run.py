@@ -177,7 +177,7 @@ def bench_queries_per_transition() -> dict:
         claim = step_claim(saga_id=saga.id, index=1, owner="bench")
         step_record_success(claim, {"out": 1})
     statements = len(queries.captured_queries)
-    print(f"  queries per step transition (claim + record): {statements} (+1 COMMIT)")
+    print(f"  DB round trips per step transition (claim + record): {statements}, each autocommitted")
     return {"per_transition": statements}
 
 
