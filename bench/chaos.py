@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import threading
 import time
@@ -149,7 +150,18 @@ def _inspect(sim, ids) -> dict:
         "orphans": orphans,
         "duplicates": duplicates,
         "dangling_dns": [f"{r['name']} -> {r['data']}" for r in dangling],
+        # A refusal can reach a worker that is killed before it reads it: the
+        # redelivered step writes again, gets through, and the saga succeeds.
+        "why_not_succeeded": _count(_reason(s.error) for s in sagas if s.status != "succeeded"),
+        "dns_refusals_answered": sum(
+            1 for r in state["requests"] if r["operation"] == "record_create" and r["status"] == 422
+        ),
     }
+
+
+def _reason(error: str) -> str:
+    """An error without its ids (droplet, record), so equal causes count together."""
+    return re.sub(r"\d{5,}", "<id>", error.split("\n")[0])[:120]
 
 
 def _count(values) -> dict:
@@ -162,6 +174,9 @@ def _count(values) -> dict:
 def _print(report: dict) -> int:
     print(f"\ndeployments: {report['deployments']}")
     print(f"sagas:       {report['sagas']}")
+    for reason, count in report["why_not_succeeded"].items():
+        print(f"  {count} x {reason}")
+    print(f"DNS writes refused for good (422 answered): {report['dns_refusals_answered']}")
     print(f"droplets left in the simulator: {report['droplets']}")
     print(f"orphans (droplets of no active deployment): {len(report['orphans'])} {report['orphans'][:10]}")
     print(f"duplicates (deployments with more than one droplet): {len(report['duplicates'])}")
