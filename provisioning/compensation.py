@@ -93,7 +93,7 @@ def _claim(*, saga_id, index: int, owner: str, task_id: str) -> Claim | Outcome:
     policy = registry.get_definition(saga.kind, saga.version).steps[index].compensation_retry
     if row.compensation_attempts >= policy.max_attempts:
         # Attempts ran out in runs that died before they could say so.
-        claim = _as_claim(row, saga, owner, at, attempts=row.compensation_attempts)
+        claim = Claim.taken(row, saga, owner=owner, at=at)
         return _give_up(claim, row.last_error or "compensation attempts exhausted", held=False)
     won = SagaStep.objects.filter(
         id=row.id, status=row.status, compensation_attempts=row.compensation_attempts
@@ -106,25 +106,7 @@ def _claim(*, saga_id, index: int, owner: str, task_id: str) -> Claim | Outcome:
     )
     if not won:
         return Outcome.retry(lease_backoff(1.0))
-    return _as_claim(row, saga, owner, at, attempts=row.compensation_attempts + 1)
-
-
-def _as_claim(row: SagaStep, saga: Saga, owner: str, at, *, attempts: int) -> Claim:
-    return Claim(
-        saga_id=saga.id,
-        step_id=row.id,
-        index=row.index,
-        name=row.name,
-        owner=owner,
-        attempts=row.attempts,
-        polls=row.polls,
-        compensation_attempts=attempts,
-        started_at=row.started_at or at,
-        claimed_at=at,
-        kind=saga.kind,
-        version=saga.version,
-        context=saga.context,
-    )
+    return Claim.taken(row, saga, owner=owner, at=at, compensation_attempts=row.compensation_attempts + 1)
 
 
 def _give_up(claim: Claim, error: str, *, held: bool = True) -> Outcome:

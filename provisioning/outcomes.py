@@ -70,6 +70,26 @@ class Claim:
     version: int
     context: dict = field(default_factory=dict)
 
+    @classmethod
+    def taken(cls, step: SagaStep, saga, *, owner: str, at: datetime, **counters: int) -> Claim:
+        """The claim on ``step`` (a row read before its conditional UPDATE);
+        ``counters`` gives the attempt counter that UPDATE bumped."""
+        fields = {"attempts": step.attempts, "compensation_attempts": step.compensation_attempts}
+        return cls(
+            saga_id=saga.id,
+            step_id=step.id,
+            index=step.index,
+            name=step.name,
+            owner=owner,
+            polls=step.polls,
+            started_at=step.started_at or at,
+            claimed_at=at,
+            kind=saga.kind,
+            version=saga.version,
+            context=saga.context,
+            **{**fields, **counters},
+        )
+
 
 def now() -> datetime:
     return timezone.now()

@@ -105,21 +105,7 @@ def _claim_after_reading(*, saga_id, index: int, owner: str, task_id: str, at) -
         return Outcome.retry(lease_backoff(1.0))
     if saga.status == _G.PENDING:
         Saga.objects.filter(id=saga_id, status=_G.PENDING).update(status=_G.RUNNING, updated_at=at)
-    return Claim(
-        saga_id=saga_id,
-        step_id=row.id,
-        index=index,
-        name=row.name,
-        owner=owner,
-        attempts=row.attempts + 1,
-        polls=row.polls,
-        compensation_attempts=row.compensation_attempts,
-        started_at=row.started_at or at,
-        claimed_at=at,
-        kind=saga.kind,
-        version=saga.version,
-        context=saga.context,
-    )
+    return Claim.taken(row, saga, owner=owner, at=at, attempts=row.attempts + 1)
 
 
 def step_record_success(claim: Claim, outputs: dict) -> Outcome:
