@@ -41,20 +41,19 @@ def drop_connections_left_in_a_transaction(**_kwargs) -> None:
 # postpone while the long-lived heap (Django, Celery, the apps: ~80k
 # objects) is large. Under a 429 storm a pool process grew from 88 MB to
 # over 200 MB that way (``make bench``, scale phase).
-_frozen = False
 
 
 @signals.worker_process_init.connect
 def freeze_what_the_pool_process_started_with(**_kwargs) -> None:
     """Move everything alive after start-up to the permanent generation:
     collections then scan only what tasks allocate, a millisecond or two."""
-    global _frozen
     gc.collect()
     gc.freeze()
-    _frozen = True
 
 
 @signals.task_postrun.connect
 def collect_after_a_retry_or_failure(state=None, **_kwargs) -> None:
-    if _frozen and state in (states.RETRY, states.FAILURE):
+    # Only where the heap is frozen (pool processes): elsewhere (the embedded
+    # worker, a solo pool) a full collection would scan everything.
+    if gc.get_freeze_count() and state in (states.RETRY, states.FAILURE):
         gc.collect()
