@@ -102,7 +102,7 @@ def _claim(*, saga_id, index: int, owner: str, task_id: str) -> Claim | Outcome:
         compensation_attempts=F("compensation_attempts") + 1,
         lease_owner=owner,
         lease_expires_at=lease_expiry(at),
-        celery_task_id=task_id or row.celery_task_id,
+        compensation_task_id=task_id or row.compensation_task_id,
     )
     if not won:
         return Outcome.retry(lease_backoff(1.0))

@@ -129,7 +129,10 @@ class SagaStep(StatusMachineMixin, models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     compensated_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # The task that ran the step forward, and the one that compensated it:
+    # both are linked from the admin (Flower shows each).
     celery_task_id = models.CharField(max_length=64, blank=True, default="")
+    compensation_task_id = models.CharField(max_length=64, blank=True, default="")
     # The claim: whoever holds an unexpired lease runs the step; a delivery
     # that finds the lease expired takes the step over.
     lease_owner = models.CharField(max_length=128, blank=True, default="")
