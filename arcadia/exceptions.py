@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from arcadia.transitions import IllegalTransition
+from provisioning.engine.errors import SagaOperationRefused
+from provisioning.engine.transitions import IllegalTransition
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ def exception_handler(exc, context):
     → 409, Django's validation errors → 400; DRF's own errors unchanged."""
     if isinstance(exc, ApplicationError):
         return Response(exc.as_data(), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, SagaOperationRefused):
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IllegalTransition):
         detail = f"The deployment is {exc.current}; it cannot become {exc.target}."
         return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)

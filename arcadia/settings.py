@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "inventory",
-    "provisioning",
+    "provisioning.engine",
     "deployments",
 ]
 
@@ -125,7 +125,7 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Celery -----------------------------------------------------------------
 # No broker configured means the embedded mode: an in-process worker on the
-# memory:// transport (see arcadia/embedded.py). Eager mode is not used for
+# memory:// transport (see provisioning/engine/embedded.py). Eager mode is not used for
 # it because eager Celery runs no errbacks with propagation and recurses on
 # retries, so compensation would not run as it does in production.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
@@ -207,6 +207,17 @@ ARCADIA_EXTRA_SAGA_DEFINITIONS = env.list("ARCADIA_EXTRA_SAGA_DEFINITIONS", defa
 # dead before anyone takes its step over.
 ARCADIA_STEP_LEASE_SECONDS = env.float("ARCADIA_STEP_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 ARCADIA_SWEEP_INTERVAL = env.float("ARCADIA_SWEEP_INTERVAL", default=60.0)
+FLOWER_URL = env.str("FLOWER_URL", default="")
+# The engine reads its settings from this one dict (provisioning/engine/config.py).
+SAGA_ENGINE = {
+    "definitions": [*ARCADIA_SAGA_DEFINITIONS, *ARCADIA_EXTRA_SAGA_DEFINITIONS],
+    "lease_seconds": ARCADIA_STEP_LEASE_SECONDS,
+    "stall_timeout": ARCADIA_SAGA_STALL_TIMEOUT,
+    "sweep_interval": ARCADIA_SWEEP_INTERVAL,
+    "embedded": ARCADIA_EMBEDDED_WORKER,
+    "embedded_autostart": ARCADIA_EMBEDDED_AUTOSTART,
+    "flower_url": FLOWER_URL,
+}
 CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-sagas": {
         "task": "provisioning.sweep_stalled_sagas",
@@ -233,8 +244,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
-
-FLOWER_URL = env.str("FLOWER_URL", default="")
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("deployments.urls")),
     path("api/", include("inventory.urls")),
+    path("api/", include("provisioning.engine.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Log-in for the browsable API (session auth).

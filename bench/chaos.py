@@ -101,7 +101,7 @@ def _kill_loop(stack: Stack, rng: random.Random, kills: int) -> None:
 
 
 def _wait_terminal(ids, timeout: float) -> int:
-    from provisioning.models import SAGA_LIVE_STATUSES, Saga
+    from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -115,7 +115,7 @@ def _wait_terminal(ids, timeout: float) -> int:
 def _inspect(sim, ids) -> dict:
     from deployments.models import Deployment
     from inventory.models import CloudResource
-    from provisioning.models import Saga
+    from provisioning.engine.models import Saga
 
     deployments = {d.pk: d for d in Deployment.objects.filter(pk__in=ids)}
     sagas = Saga.objects.filter(deployment_id__in=ids)

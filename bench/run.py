@@ -166,16 +166,16 @@ def bench_queries_per_transition() -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from provisioning.models import Saga, SagaStatus, SagaStep, StepStatus
-    from provisioning.runner import step_claim, step_record_success
+    from provisioning.engine import claims
+    from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
 
     saga = Saga.objects.create(kind="provision_deployment", status=SagaStatus.RUNNING, context={})
     names = ["a", "b", "c"]
     SagaStep.objects.bulk_create(SagaStep(saga=saga, index=i, name=n) for i, n in enumerate(names))
     SagaStep.objects.filter(saga=saga, index=0).update(status=StepStatus.SUCCEEDED)
     with CaptureQueriesContext(connection) as queries:
-        claim = step_claim(saga_id=saga.id, index=1, owner="bench")
-        step_record_success(claim, {"out": 1})
+        claim = claims.claim_forward(saga_id=saga.id, index=1, owner="bench")
+        claims.record_success(claim, {"out": 1}, last=False)
     statements = len(queries.captured_queries)
     print(f"  DB round trips per step transition (claim + record): {statements}, each autocommitted")
     return {"per_transition": statements}

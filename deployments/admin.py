@@ -5,13 +5,15 @@ declared transitions driven by sagas and the API, never by a form.
 """
 
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
-from arcadia.admin import ReadOnlyAdminMixin
 from deployments.models import Deployment, Tenant, TenantMembership
-from provisioning.models import Saga, SagaStatus
+from deployments.selectors import DEPLOYMENT_SUBJECT
+from provisioning.engine.admin_readonly import ReadOnlyAdminMixin
+from provisioning.engine.models import SagaStatus
+from provisioning.engine.selectors import sagas_of, subject_newest_saga_status
 
 
 @admin.register(Tenant)
@@ -30,28 +32,6 @@ class TenantMembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
-class SagaInline(admin.TabularInline):
-    """The deployment's sagas, newest first, each linking to its full log."""
-
-    model = Saga
-    extra = 0
-    can_delete = False
-    fields = ["saga_link", "kind", "status", "created_at", "finished_at"]
-    readonly_fields = fields
-    ordering = ["-created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="saga")
-    def saga_link(self, saga):
-        url = reverse("admin:provisioning_saga_change", args=[saga.pk])
-        return format_html('<a href="{}">{}</a>', url, saga.pk)
-
-
 @admin.register(Deployment)
 class DeploymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "hostname", "tenant", "status", "current_saga_status", "created_at"]
@@ -65,6 +45,7 @@ class DeploymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "tenant",
         "status",
         "current_saga_status",
+        "sagas",
         "region",
         "size",
         "image",
@@ -73,17 +54,28 @@ class DeploymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "updated_at",
     ]
     readonly_fields = fields
-    inlines = [SagaInline]
 
     def get_queryset(self, request):
         # The newest saga's status as a subquery: one query for the whole
         # page instead of one per row.
-        newest_saga = Saga.objects.filter(deployment=OuterRef("pk")).order_by("-created_at")
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(current_saga_status=Subquery(newest_saga.values("status")[:1]))
-        )
+        newest = subject_newest_saga_status(subject_type=DEPLOYMENT_SUBJECT)
+        return super().get_queryset(request).annotate(current_saga_status=newest)
+
+    @admin.display(description="sagas (newest first)")
+    def sagas(self, deployment):
+        """Each saga of the deployment, linking to its full log."""
+        rows = [
+            (
+                reverse("admin:provisioning_saga_change", args=[saga.pk]),
+                saga.kind,
+                saga.status,
+                saga.created_at,
+            )
+            for saga in sagas_of(deployment)
+        ]
+        if not rows:
+            return "—"
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a> {} · {}', rows)
 
     @admin.display(description="current saga", ordering="current_saga_status")
     def current_saga_status(self, deployment):

@@ -11,22 +11,15 @@ from rest_framework.views import APIView
 
 from arcadia.exceptions import ApiErrorsMixin
 from deployments import services
-from deployments.filters import DeploymentFilter, SagaFilter
+from deployments.filters import DeploymentFilter
 from deployments.models import Deployment, DeploymentStatus
 from deployments.selectors import (
     deployment_list,
-    saga_detail_list,
-    saga_list,
+    deployments_with_current_saga,
     tenant_for_request,
     tenant_list,
 )
-from deployments.serializers import (
-    DeploymentCreateInputSerializer,
-    DeploymentOutputSerializer,
-    SagaDetailOutputSerializer,
-    SagaOutputSerializer,
-)
-from provisioning.models import Saga
+from deployments.serializers import DeploymentCreateInputSerializer, DeploymentOutputSerializer
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -51,6 +44,11 @@ class DeploymentViewSet(
 
     def get_queryset(self):
         return deployment_list(user=self.request.user)
+
+    def paginate_queryset(self, queryset):
+        # The page's current sagas in two queries, whatever the page size.
+        page = super().paginate_queryset(queryset)
+        return None if page is None else deployments_with_current_saga(page)
 
     def get_serializer_class(self):
         # The browsable API builds its form from this on the list page.
@@ -120,23 +118,6 @@ class DeploymentViewSet(
         if saga is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return self._answer(deployment, status.HTTP_202_ACCEPTED)
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List sagas with their steps", responses=SagaOutputSerializer(many=True)),
-    retrieve=extend_schema(summary="A saga with its steps and events", responses=SagaDetailOutputSerializer),
-)
-class SagaViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Saga.objects.none()
-    filterset_class = SagaFilter
-
-    def get_queryset(self):
-        if self.action == "retrieve":
-            return saga_detail_list(user=self.request.user)
-        return saga_list(user=self.request.user)
-
-    def get_serializer_class(self):
-        return SagaDetailOutputSerializer if self.action == "retrieve" else SagaOutputSerializer
 
 
 class MeApi(APIView):

@@ -3,11 +3,17 @@ see: its tenants' objects, or everything for staff. Querysets prefetch what
 the API serializes, so a page costs the same number of queries whatever
 its size or the number of steps."""
 
-from django.db.models import Prefetch, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
 
 from arcadia.exceptions import ApplicationError
 from deployments.models import Deployment, Tenant
-from provisioning.models import Saga, SagaEvent, SagaStep
+from provisioning.engine.models import Saga
+from provisioning.engine.selectors import as_subject_id, sagas_newest_by_subject
+
+# How the engine names a deployment as a saga's subject.
+DEPLOYMENT_SUBJECT = Deployment._meta.label_lower
 
 
 def tenant_list(*, user) -> QuerySet[Tenant]:
@@ -35,39 +41,31 @@ def tenant_for_request(*, user, slug: str | None) -> Tenant:
     raise ApplicationError(reason, fields={"tenant": reason})
 
 
-def _sagas_with_steps() -> Prefetch:
-    # Newest first: the first one is the deployment's current saga.
-    return Prefetch(
-        "sagas",
-        queryset=Saga.objects.order_by("-created_at").prefetch_related(
-            Prefetch("steps", queryset=SagaStep.objects.order_by("index"))
-        ),
-    )
-
-
 def deployment_list(*, user) -> QuerySet[Deployment]:
-    deployments = Deployment.objects.select_related("tenant").prefetch_related(_sagas_with_steps())
+    deployments = Deployment.objects.select_related("tenant")
     if user.is_staff:
         return deployments
     return deployments.filter(tenant__memberships__user=user)
 
 
+def deployments_with_current_saga(deployments: Iterable[Deployment]) -> list[Deployment]:
+    """Attach each deployment's newest saga, with its steps, as
+    ``current_saga``: two queries for a whole page."""
+    deployments = list(deployments)
+    newest = sagas_newest_by_subject(subject_type=DEPLOYMENT_SUBJECT, subject_ids=[d.pk for d in deployments])
+    for deployment in deployments:
+        deployment.current_saga = newest.get(str(deployment.pk))
+    return deployments
+
+
 def deployment_current_saga(deployment: Deployment) -> Saga | None:
-    """The newest saga, from the prefetched list (no query)."""
-    sagas = list(deployment.sagas.all())
-    return sagas[0] if sagas else None
+    """The newest saga, as attached by :func:`deployments_with_current_saga`."""
+    if not hasattr(deployment, "current_saga"):
+        deployments_with_current_saga([deployment])
+    return deployment.current_saga
 
 
-def saga_list(*, user) -> QuerySet[Saga]:
-    sagas = Saga.objects.select_related("deployment__tenant").prefetch_related(
-        Prefetch("steps", queryset=SagaStep.objects.order_by("index"))
-    )
-    if user.is_staff:
-        return sagas
-    return sagas.filter(deployment__tenant__memberships__user=user)
-
-
-def saga_detail_list(*, user) -> QuerySet[Saga]:
-    """As :func:`saga_list`, plus the timeline of events."""
-    events = SagaEvent.objects.select_related("step").order_by("at", "id")
-    return saga_list(user=user).prefetch_related(Prefetch("events", queryset=events))
+def saga_subjects_visible_to(user) -> Q:
+    """The engine's saga scope: a user sees the sagas of its tenants' deployments."""
+    mine = Deployment.objects.filter(tenant__memberships__user=user).values(sid=as_subject_id("pk"))
+    return Q(subject_type=DEPLOYMENT_SUBJECT, subject_id__in=mine)

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deployments.selectors import deployment_current_saga
-from provisioning.models import StepStatus
+from provisioning.engine.serializers import SagaOutputSerializer
 
 DNS_LABEL_REGEX = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 # DigitalOcean slugs: regions like nyc3, sizes like s-1vcpu-1gb, images like
@@ -17,8 +17,6 @@ DNS_LABEL_REGEX = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 REGION_REGEX = r"^[a-z]{3}[0-9]$"
 SIZE_REGEX = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 IMAGE_REGEX = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$"
-
-COMPENSATION_STATUSES = {StepStatus.COMPENSATING, StepStatus.COMPENSATED, StepStatus.COMPENSATION_FAILED}
 
 
 class StrictCharField(serializers.CharField):
@@ -57,67 +55,6 @@ class DeploymentCreateInputSerializer(serializers.Serializer):
         max_length=50,
         help_text="Tenant slug; required when you belong to several tenants (or are staff).",
     )
-
-
-class SagaStepOutputSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    name = serializers.CharField()
-    status = serializers.CharField()
-    phase = serializers.SerializerMethodField(help_text="forward, or compensation once it is being undone")
-    attempts = serializers.IntegerField()
-    compensation_attempts = serializers.IntegerField()
-    started_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
-    compensated_at = serializers.DateTimeField()
-    duration = serializers.SerializerMethodField(help_text="seconds from start to finish")
-    last_error = serializers.CharField()
-
-    def get_phase(self, step) -> str:
-        return "compensation" if step.status in COMPENSATION_STATUSES else "forward"
-
-    def get_duration(self, step) -> float | None:
-        if step.started_at is None or step.finished_at is None:
-            return None
-        return round((step.finished_at - step.started_at).total_seconds(), 3)
-
-
-def saga_progress_of(saga) -> tuple[int, int]:
-    """(succeeded steps, all steps), from the prefetched steps: no query."""
-    steps = list(saga.steps.all())
-    return sum(step.status == StepStatus.SUCCEEDED for step in steps), len(steps)
-
-
-class SagaOutputSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    kind = serializers.CharField()
-    version = serializers.IntegerField()
-    deployment = serializers.IntegerField(source="deployment_id", allow_null=True)
-    status = serializers.CharField()
-    progress = serializers.SerializerMethodField(help_text="k/n: steps succeeded out of all steps")
-    cancel_requested = serializers.BooleanField()
-    error = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
-    steps = SagaStepOutputSerializer(many=True)
-
-    def get_progress(self, saga) -> str:
-        done, total = saga_progress_of(saga)
-        return f"{done}/{total}"
-
-
-class SagaEventOutputSerializer(serializers.Serializer):
-    at = serializers.DateTimeField()
-    event = serializers.CharField()
-    step = serializers.SerializerMethodField()
-    detail = serializers.JSONField()
-
-    def get_step(self, event) -> str | None:
-        return event.step.name if event.step_id else None
-
-
-class SagaDetailOutputSerializer(SagaOutputSerializer):
-    events = SagaEventOutputSerializer(many=True)
 
 
 class DeploymentOutputSerializer(serializers.Serializer):

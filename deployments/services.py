@@ -3,7 +3,7 @@ status changes the saga steps ask for.
 
 Every status change goes through ``Deployment.transition_to`` inside a
 transaction holding the row lock. Sagas are started with
-``provisioning.services.saga_start``, whose message leaves only after the
+``provisioning.engine.services.saga_start``, whose message leaves only after the
 surrounding transaction commits.
 """
 
@@ -19,11 +19,11 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from arcadia.exceptions import ApplicationError
-from arcadia.transitions import IllegalTransition
 from deployments.models import Deployment, DeploymentStatus, Tenant, TenantMembership
 from inventory.selectors import cloud_resource_live_for_deployment
-from provisioning.models import SAGA_LIVE_STATUSES
-from provisioning.services import saga_request_cancel, saga_start
+from provisioning.engine.selectors import saga_live_for_subject
+from provisioning.engine.services import saga_request_cancel, saga_start
+from provisioning.engine.transitions import IllegalTransition
 
 PROVISION_KIND = "provision_deployment"
 TEARDOWN_KIND = "teardown_deployment"
@@ -123,7 +123,7 @@ def _start_provisioning(deployment: Deployment):
     _set_status(deployment, _S.PROVISIONING)
     return saga_start(
         kind=PROVISION_KIND,
-        deployment=deployment,
+        subject=deployment,
         context=deployment_provision_context(deployment=deployment),
     )
 
@@ -179,7 +179,7 @@ def deployment_cancel(*, deployment: Deployment) -> Deployment:
 
 
 def _live_saga(deployment: Deployment, kind: str):
-    return deployment.sagas.filter(kind=kind, status__in=SAGA_LIVE_STATUSES).first()
+    return saga_live_for_subject(deployment, kind=kind)
 
 
 def deployment_teardown(*, deployment: Deployment):
@@ -197,7 +197,7 @@ def deployment_teardown(*, deployment: Deployment):
                 f"this one is {deployment.status}."
             )
         _set_status(deployment, _S.DEPROVISIONING)
-        return saga_start(kind=TEARDOWN_KIND, deployment=deployment, context=_teardown_context(deployment))
+        return saga_start(kind=TEARDOWN_KIND, subject=deployment, context=_teardown_context(deployment))
 
 
 def _teardown_context(deployment: Deployment) -> dict:

@@ -6,8 +6,8 @@ droplet keeps its row for audit and billing), so the admin only lists them.
 
 from django.contrib import admin
 
-from arcadia.admin import ReadOnlyAdminMixin
 from inventory.models import CloudResource
+from provisioning.engine.admin_readonly import ReadOnlyAdminMixin
 
 
 @admin.register(CloudResource)

@@ -2,7 +2,7 @@
 ``ARCADIA_SAGA_DEFINITIONS``. Step names are stored data: never rename one;
 change a definition's steps by bumping its ``version``."""
 
-from provisioning.protocol import SagaDefinition
+from provisioning.engine import SagaDefinition
 from provisioning.steps.activate_deployment import ActivateDeployment
 from provisioning.steps.create_droplet import CreateDroplet
 from provisioning.steps.destroy_droplet import DestroyDroplet

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 
 from deployments.models import Deployment, Tenant, TenantMembership
 from inventory.models import CloudResource
-from provisioning.models import Saga, SagaEvent, SagaStep
+from provisioning.engine.models import Saga, SagaEvent, SagaStep
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -72,7 +72,13 @@ class SagaFactory(factory.django.DjangoModelFactory):
         model = Saga
 
     kind = "test"
-    deployment = None
+
+    class Params:
+        # A saga of a deployment: the engine names it as its subject.
+        deployment = None
+
+    subject_type = factory.LazyAttribute(lambda o: "deployments.deployment" if o.deployment else "")
+    subject_id = factory.LazyAttribute(lambda o: str(o.deployment.pk) if o.deployment else "")
 
 
 class SagaStepFactory(factory.django.DjangoModelFactory):

@@ -1,26 +1,24 @@
-"""Deployment status changes, reached by dotted path.
+"""Deployment status changes as the steps meet them.
 
-The dependency order is ``deployments → provisioning → inventory``: the
-deployments app starts sagas, so provisioning must not import it back.
-Steps that move a deployment resolve its services here, at call time, by
-name, and an illegal transition becomes a permanent step failure.
+The steps call ``deployments.services`` directly; this translates what
+those services raise into the engine's terms: an illegal transition, or a
+deployment that does not exist, is a permanent step failure.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils.module_loading import import_string
 
-from arcadia.transitions import IllegalTransition
-from provisioning.protocol import PermanentError
-
-DEPLOYMENT_SERVICES = "deployments.services"
+from provisioning.engine import PermanentError
+from provisioning.engine.transitions import IllegalTransition
 
 
-def deployment_call(service: str, **kwargs):
-    """Call ``deployments.services.<service>(**kwargs)``."""
-    function = import_string(f"{DEPLOYMENT_SERVICES}.{service}")
+@contextmanager
+def deployment_errors(deployment_id: int) -> Iterator[None]:
     try:
-        return function(**kwargs)
+        yield
     except IllegalTransition as exc:
         raise PermanentError(str(exc)) from exc
     except ObjectDoesNotExist as exc:
-        raise PermanentError(f"deployment {kwargs.get('deployment_id')} does not exist") from exc
+        raise PermanentError(f"deployment {deployment_id} does not exist") from exc

@@ -15,7 +15,7 @@ from inventory.digitalocean import (
     GatewayTransientError,
     get_gateway,
 )
-from provisioning.protocol import NotReady, PermanentError, TransientError
+from provisioning.engine import NotReady, PermanentError, TransientError
 
 # Every droplet Arcadia creates carries this tag, plus one naming its saga.
 ARCADIA_TAG = "arcadia"

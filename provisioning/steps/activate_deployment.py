@@ -1,5 +1,6 @@
-from provisioning.protocol import Step, StepContext
-from provisioning.steps._deployments import deployment_call
+from deployments.services import deployment_activate, deployment_deactivate
+from provisioning.engine import Step, StepContext
+from provisioning.steps._deployments import deployment_errors
 
 
 class ActivateDeployment(Step):
@@ -16,7 +17,9 @@ class ActivateDeployment(Step):
     name = "activate_deployment"
 
     def execute(self, ctx: StepContext) -> None:
-        deployment_call("deployment_activate", deployment_id=ctx["deployment_id"])
+        with deployment_errors(ctx["deployment_id"]):
+            deployment_activate(deployment_id=ctx["deployment_id"])
 
     def compensate(self, ctx: StepContext) -> None:
-        deployment_call("deployment_deactivate", deployment_id=ctx["deployment_id"])
+        with deployment_errors(ctx["deployment_id"]):
+            deployment_deactivate(deployment_id=ctx["deployment_id"])

@@ -2,7 +2,7 @@ import time
 
 from django.conf import settings
 
-from provisioning.protocol import NotReady, Step, StepContext, TransientError
+from provisioning.engine import NotReady, Step, StepContext, TransientError
 from provisioning.steps._gateway import (
     ARCADIA_TAG,
     droplet_destroy,

@@ -1,5 +1,6 @@
-from provisioning.protocol import Step, StepContext
-from provisioning.steps._deployments import deployment_call
+from deployments.services import deployment_mark_deleted
+from provisioning.engine import Step, StepContext
+from provisioning.steps._deployments import deployment_errors
 
 
 class MarkDeploymentDeleted(Step):
@@ -15,7 +16,8 @@ class MarkDeploymentDeleted(Step):
     name = "mark_deployment_deleted"
 
     def execute(self, ctx: StepContext) -> None:
-        deployment_call("deployment_mark_deleted", deployment_id=ctx["deployment_id"])
+        with deployment_errors(ctx["deployment_id"]):
+            deployment_mark_deleted(deployment_id=ctx["deployment_id"])
 
     def compensate(self, ctx: StepContext) -> None:
         return None

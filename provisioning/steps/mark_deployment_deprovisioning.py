@@ -1,5 +1,6 @@
-from provisioning.protocol import Step, StepContext
-from provisioning.steps._deployments import deployment_call
+from deployments.services import deployment_end_teardown, deployment_mark_deprovisioning
+from provisioning.engine import Step, StepContext
+from provisioning.steps._deployments import deployment_errors
 
 
 class MarkDeploymentDeprovisioning(Step):
@@ -18,11 +19,12 @@ class MarkDeploymentDeprovisioning(Step):
     name = "mark_deployment_deprovisioning"
 
     def execute(self, ctx: StepContext) -> None:
-        deployment_call("deployment_mark_deprovisioning", deployment_id=ctx["deployment_id"])
+        with deployment_errors(ctx["deployment_id"]):
+            deployment_mark_deprovisioning(deployment_id=ctx["deployment_id"])
 
     def compensate(self, ctx: StepContext) -> None:
-        deployment_call(
-            "deployment_end_teardown",
-            deployment_id=ctx["deployment_id"],
-            droplet_destroyed=bool(ctx.get("droplet_destroyed")),
-        )
+        with deployment_errors(ctx["deployment_id"]):
+            deployment_end_teardown(
+                deployment_id=ctx["deployment_id"],
+                droplet_destroyed=bool(ctx.get("droplet_destroyed")),
+            )

@@ -1,5 +1,6 @@
-from provisioning.protocol import Step, StepContext
-from provisioning.steps._deployments import deployment_call
+from deployments.services import deployment_mark_cancelled, deployment_mark_provisioning
+from provisioning.engine import Step, StepContext
+from provisioning.steps._deployments import deployment_errors
 
 
 class MarkDeploymentProvisioning(Step):
@@ -19,7 +20,9 @@ class MarkDeploymentProvisioning(Step):
     name = "mark_deployment_provisioning"
 
     def execute(self, ctx: StepContext) -> None:
-        deployment_call("deployment_mark_provisioning", deployment_id=ctx["deployment_id"])
+        with deployment_errors(ctx["deployment_id"]):
+            deployment_mark_provisioning(deployment_id=ctx["deployment_id"])
 
     def compensate(self, ctx: StepContext) -> None:
-        deployment_call("deployment_mark_cancelled", deployment_id=ctx["deployment_id"])
+        with deployment_errors(ctx["deployment_id"]):
+            deployment_mark_cancelled(deployment_id=ctx["deployment_id"])

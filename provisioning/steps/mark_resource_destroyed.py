@@ -1,5 +1,5 @@
 from inventory.services import cloud_resource_mark_destroyed
-from provisioning.protocol import Step, StepContext
+from provisioning.engine import Step, StepContext
 
 
 class MarkResourceDestroyed(Step):

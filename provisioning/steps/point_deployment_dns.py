@@ -1,4 +1,4 @@
-from provisioning.protocol import Step, StepContext
+from provisioning.engine import Step, StepContext
 from provisioning.steps._gateway import gateway, gateway_errors
 
 DEFAULT_TTL = 300

@@ -1,7 +1,7 @@
 from inventory.models import Provider
 from inventory.selectors import cloud_resource_id_by_external_id
 from inventory.services import cloud_resource_mark_destroyed, cloud_resource_register
-from provisioning.protocol import Step, StepContext
+from provisioning.engine import Step, StepContext
 
 
 class RegisterDroplet(Step):

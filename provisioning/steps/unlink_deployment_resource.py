@@ -1,5 +1,5 @@
 from inventory.services import cloud_resource_link
-from provisioning.protocol import Step, StepContext
+from provisioning.engine import Step, StepContext
 
 
 class UnlinkDeploymentResource(Step):

@@ -2,7 +2,7 @@ import time
 
 from django.conf import settings
 
-from provisioning.protocol import NotReady, PermanentError, RetryPolicy, Step, StepContext
+from provisioning.engine import NotReady, PermanentError, RetryPolicy, Step, StepContext
 from provisioning.steps._gateway import GatewayNotFound, gateway, gateway_errors
 
 

@@ -3,9 +3,9 @@ process (the embedded worker on memory://), on the real PostgreSQL."""
 
 import pytest
 
-from arcadia.embedded import embedded_worker
-from provisioning import registry
-from provisioning.models import SagaEvent
+from provisioning.engine import registry
+from provisioning.engine.embedded import embedded_worker
+from provisioning.engine.models import SagaEvent
 from tests.support.embedded import quiesce
 from tests.support.fake_steps import FIVE_STEPS
 from tests.support.waiting import wait_for, wait_terminal  # noqa: F401 - re-exported to the tests

@@ -7,13 +7,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from provisioning import dispatch, tasks
-from provisioning.failures import saga_step_failed
-from provisioning.models import Saga, SagaStatus, SagaStep, StepStatus
-from provisioning.outcomes import Next
-from provisioning.runner import step_run
-from provisioning.services import saga_request_cancel, saga_start
-from provisioning.sweeper import sweep_stalled_sagas
+from provisioning.engine import tasks, wiring
+from provisioning.engine.forward import step_run
+from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
+from provisioning.engine.next import Next
+from provisioning.engine.services import saga_request_cancel, saga_start
+from provisioning.engine.sweeper import sweep_stalled_sagas
+from provisioning.engine.turnaround import saga_step_failed
 from tests import factories
 from tests.engine.conftest import fake_trail, wait_for, wait_terminal
 
@@ -36,8 +36,8 @@ def _backdate(saga, seconds=3600):
 def test_duplicate_chain_delivery_runs_each_step_once(worker):
     saga = saga_start(kind="fake_five", context={"slow": {"s1": 0.2}})
     # The same chain again, as a redelivering broker might send it.
-    dispatch.send_forward(saga.id, NAMES)
-    dispatch.send_forward(saga.id, NAMES)
+    wiring.send_forward(saga.id, NAMES)
+    wiring.send_forward(saga.id, NAMES)
     saga = wait_terminal(saga)
 
     assert saga.status == SagaStatus.SUCCEEDED

@@ -7,10 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from provisioning import fastpath
-from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
-from provisioning.outcomes import Next
-from provisioning.runner import step_claim, step_record_success
+from provisioning.engine import claims, claims_sql
+from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
 from tests.engine.test_delivery import _rows_only
 
 
@@ -20,9 +18,12 @@ def round_trips() -> CaptureQueriesContext:
     return CaptureQueriesContext(connection)
 
 
-def _transition(saga, index: int):
-    claim = step_claim(saga_id=saga.id, index=index, owner="me")
-    return step_record_success(claim, {f"s{index}_done": True})
+LAST = 4  # the fake definition has five steps
+
+
+def _transition(saga, index: int) -> bool:
+    claim = claims.claim_forward(saga_id=saga.id, index=index, owner="me")
+    return claims.record_success(claim, {f"s{index}_done": True}, last=index == LAST)
 
 
 def _saga_mid_way():
@@ -32,13 +33,16 @@ def _saga_mid_way():
 
 
 def test_a_step_transition_costs_two_round_trips_on_postgresql(transactional_db, fake_definition):
-    assert fastpath.available()
+    assert claims_sql.available()
     saga = _saga_mid_way()
 
+    last = saga.steps.count() - 1
     with round_trips() as trips:
-        outcome = _transition(saga, 2)
+        recorded = claims.record_success(
+            claims.claim_forward(saga_id=saga.id, index=2, owner="me"), {"s2_done": True}, last=last == 2
+        )
 
-    assert outcome.next is Next.CONTINUE
+    assert recorded
     sent = [q["sql"] for q in trips.captured_queries]
     assert len(sent) == 2, sent  # one UPDATE to claim, one statement to record
     saga.refresh_from_db()
@@ -72,13 +76,16 @@ def test_the_portable_path_used_off_postgresql_stays_within_five_statements(
 ):
     # SQLite (the embedded mode) has no data-modifying CTEs: the engine reads,
     # then records in one transaction. Exercised here on PostgreSQL.
-    monkeypatch.setattr(fastpath, "available", lambda: False)
+    monkeypatch.setattr(claims_sql, "available", lambda: False)
     saga = _saga_mid_way()
 
+    last = saga.steps.count() - 1
     with round_trips() as trips:
-        outcome = _transition(saga, 2)
+        recorded = claims.record_success(
+            claims.claim_forward(saga_id=saga.id, index=2, owner="me"), {"s2_done": True}, last=last == 2
+        )
 
-    assert outcome.next is Next.CONTINUE
+    assert recorded
     sent = [q["sql"][:40] for q in trips.captured_queries]
     # Read, claim, then BEGIN, three writes, COMMIT: five statements in all
     # (the target), seven round trips with the transaction's own two.
@@ -93,10 +100,10 @@ def test_a_step_that_finishes_after_the_saga_turned_around_still_records_its_out
     # A cancel or failure moved the saga to compensating while this step ran:
     # its compensation needs the outputs (a droplet id, say).
     saga = _saga_mid_way()
-    claim = step_claim(saga_id=saga.id, index=2, owner="me")
+    claim = claims.claim_forward(saga_id=saga.id, index=2, owner="me")
     Saga.objects.filter(id=saga.id).update(status=SagaStatus.COMPENSATING)
 
-    assert step_record_success(claim, {"droplet_id": 7}).next is Next.CONTINUE
+    assert claims.record_success(claim, {"droplet_id": 7}, last=False)
     saga.refresh_from_db()
     assert saga.status == SagaStatus.COMPENSATING
     assert saga.context["droplet_id"] == 7

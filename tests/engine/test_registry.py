@@ -3,8 +3,7 @@ not load breaks only its own kind, with an error that says why."""
 
 import pytest
 
-from provisioning import registry
-from provisioning.protocol import SagaDefinition
+from provisioning.engine import SagaDefinition, registry
 from tests.support.fake_steps import FakeStep
 
 
@@ -14,8 +13,8 @@ def fresh_registry(monkeypatch, settings):
     monkeypatch.setattr(registry, "_latest", {})
     monkeypatch.setattr(registry, "_failed", {})
     monkeypatch.setattr(registry, "_loaded", False)
-    settings.ARCADIA_SAGA_DEFINITIONS = ["tests.support.fake_steps.FIVE_STEPS"]
-    settings.ARCADIA_EXTRA_SAGA_DEFINITIONS = ["tests.support.no_such_module.SAGA"]
+    definitions = ["tests.support.fake_steps.FIVE_STEPS", "tests.support.no_such_module.SAGA"]
+    settings.SAGA_ENGINE = {**settings.SAGA_ENGINE, "definitions": definitions}
     return settings
 
 

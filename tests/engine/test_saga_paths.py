@@ -3,9 +3,9 @@ index, transient retries, polling, broken compensations and retry."""
 
 import pytest
 
-from provisioning.models import Saga, SagaStatus, StepStatus
-from provisioning.selectors import saga_progress
-from provisioning.services import saga_retry_compensation, saga_start
+from provisioning.engine.models import Saga, SagaStatus, StepStatus
+from provisioning.engine.presentation import saga_progress
+from provisioning.engine.services import saga_retry_compensation, saga_start
 from tests.engine.conftest import fake_trail, wait_terminal
 
 NAMES = [f"s{i}" for i in range(5)]

@@ -2,10 +2,10 @@
 
 import pytest
 
-from arcadia.transitions import IllegalTransition
 from deployments.models import Deployment, DeploymentStatus
 from inventory.models import CloudResource, ResourceStatus
-from provisioning.models import Saga, SagaStatus, SagaStep, StepStatus
+from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
+from provisioning.engine.transitions import IllegalTransition
 
 D, R, G, T = DeploymentStatus, ResourceStatus, SagaStatus, StepStatus
 

@@ -19,9 +19,9 @@ SCRIPT = """
 import json, time
 import django
 django.setup()
-from provisioning.models import SAGA_TERMINAL_STATUSES, Saga
-from provisioning.services import saga_start
-from arcadia.embedded import embedded_worker_running
+from provisioning.engine.models import SAGA_TERMINAL_STATUSES, Saga
+from provisioning.engine.services import saga_start
+from provisioning.engine.embedded import embedded_worker_running
 
 started = [
     saga_start(kind="fake_five", context={}),

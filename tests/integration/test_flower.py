@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from provisioning.models import SagaStatus
-from provisioning.services import saga_start
+from provisioning.engine.models import SagaStatus
+from provisioning.engine.services import saga_start
 from tests.support import worker as worker_support
 from tests.support.waiting import wait_terminal
 

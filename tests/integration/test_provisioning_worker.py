@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentStatus
 from inventory.models import CloudResource, ResourceStatus
-from provisioning.models import SagaStatus
+from provisioning.engine.models import SagaStatus
 from tests import factories
 from tests.provisioning import helpers as h
 

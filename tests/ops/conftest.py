@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from provisioning.models import Saga, SagaStatus, StepStatus
+from provisioning.engine.models import Saga, SagaStatus, StepStatus
 from tests import factories
 from tests.support import worker as worker_support
 
@@ -22,7 +22,7 @@ def staff_client(client, db):
 def failed_saga(db, settings):
     """A provisioning saga that failed at its third step and could not undo the
     second: the state an operator is paged for."""
-    settings.FLOWER_URL = "http://flower.example.test:5555"
+    settings.SAGA_ENGINE = {**settings.SAGA_ENGINE, "flower_url": "http://flower.example.test:5555"}
     deployment = factories.DeploymentFactory(name="shop", status="provisioning")
     saga = factories.SagaFactory(
         kind="provision_deployment",

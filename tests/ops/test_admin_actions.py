@@ -6,10 +6,10 @@ import time
 import pytest
 from django.urls import reverse
 
-from arcadia.embedded import embedded_worker
-from provisioning import dispatch, registry
-from provisioning.models import SAGA_TERMINAL_STATUSES, Saga, SagaStatus, StepStatus
-from provisioning.services import saga_start
+from provisioning.engine import registry, wiring
+from provisioning.engine.embedded import embedded_worker
+from provisioning.engine.models import SAGA_TERMINAL_STATUSES, Saga, SagaStatus, StepStatus
+from provisioning.engine.services import saga_start
 from tests import factories
 from tests.support.fake_steps import FIVE_STEPS
 from tests.support.waiting import wait_for_status
@@ -73,7 +73,7 @@ def test_retry_button_on_the_saga_page(worker, operator):
 
 def test_resume_action_runs_a_saga_whose_message_was_lost(worker, operator, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(dispatch, "send_forward", lambda *args, **kwargs: None)  # the lost message
+        patch.setattr(wiring, "send_forward", lambda *args, **kwargs: None)  # the lost message
         saga = saga_start(kind="fake_five", context={})
     time.sleep(0.3)
     saga.refresh_from_db()

@@ -6,10 +6,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from deployments.models import DeploymentStatus
+from deployments.models import Deployment, DeploymentStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+def deployment_of(saga) -> Deployment:
+    assert saga.subject_type == "deployments.deployment"
+    return Deployment.objects.get(pk=saga.subject_id)
 
 
 def _get(client, url, **params):
@@ -20,7 +25,7 @@ def _get(client, url, **params):
 
 def test_deployment_list_shows_status_tenant_hostname_and_current_saga(staff_client, failed_saga):
     page = _get(staff_client, reverse("admin:deployments_deployment_changelist"))
-    deployment = failed_saga.deployment
+    deployment = deployment_of(failed_saga)
     assert deployment.hostname in page
     assert deployment.tenant.slug in page
     assert 'class="field-status">Provisioning<' in page
@@ -31,15 +36,15 @@ def test_deployment_list_filters_and_search(staff_client, failed_saga):
     other = factories.DeploymentFactory(name="blog", status=DeploymentStatus.ACTIVE)
     url = reverse("admin:deployments_deployment_changelist")
     by_status = _get(staff_client, url, status__exact="active")
-    assert other.hostname in by_status and failed_saga.deployment.hostname not in by_status
-    by_tenant = _get(staff_client, url, tenant__id__exact=failed_saga.deployment.tenant_id)
-    assert failed_saga.deployment.hostname in by_tenant and other.hostname not in by_tenant
+    assert other.hostname in by_status and deployment_of(failed_saga).hostname not in by_status
+    by_tenant = _get(staff_client, url, tenant__id__exact=deployment_of(failed_saga).tenant_id)
+    assert deployment_of(failed_saga).hostname in by_tenant and other.hostname not in by_tenant
     by_search = _get(staff_client, url, q="blog")
-    assert other.hostname in by_search and failed_saga.deployment.hostname not in by_search
+    assert other.hostname in by_search and deployment_of(failed_saga).hostname not in by_search
 
 
 def test_deployment_detail_links_its_sagas(staff_client, failed_saga):
-    url = reverse("admin:deployments_deployment_change", args=[failed_saga.deployment.pk])
+    url = reverse("admin:deployments_deployment_change", args=[deployment_of(failed_saga).pk])
     page = _get(staff_client, url)
     assert reverse("admin:provisioning_saga_change", args=[failed_saga.pk]) in page
     # Read-only: no save button, no editable status field.
@@ -83,7 +88,7 @@ def test_saga_detail_shows_steps_timeline_and_flower_links(staff_client, failed_
 
 
 def test_saga_detail_without_flower_url_shows_bare_task_ids(staff_client, failed_saga, settings):
-    settings.FLOWER_URL = ""
+    settings.SAGA_ENGINE = {**settings.SAGA_ENGINE, "flower_url": ""}
     page = _get(staff_client, reverse("admin:provisioning_saga_change", args=[failed_saga.pk]))
     assert "task-create_droplet" in page
     assert "/task/task-create_droplet" not in page
@@ -113,7 +118,7 @@ def test_saga_log_cannot_be_edited_or_deleted(staff_client, failed_saga):
 
 
 def test_cloud_resource_list_filters_and_detail(staff_client, failed_saga):
-    deployment = failed_saga.deployment
+    deployment = deployment_of(failed_saga)
     live = factories.CloudResourceFactory(
         external_id="424242",
         ipv4="203.0.113.77",

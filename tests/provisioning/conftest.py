@@ -7,8 +7,8 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from arcadia.embedded import embedded_worker
-from provisioning import registry
+from provisioning.engine import registry
+from provisioning.engine.embedded import embedded_worker
 from tests import factories
 from tests.provisioning import faulty
 from tests.support.embedded import quiesce

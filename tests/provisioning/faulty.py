@@ -8,7 +8,7 @@ the work is the harder case: the failing step's own compensation must
 undo what it did.
 """
 
-from provisioning.protocol import PermanentError, SagaDefinition, Step
+from provisioning.engine import PermanentError, SagaDefinition, Step
 from provisioning.sagas import PROVISION_DEPLOYMENT
 
 

@@ -5,11 +5,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from arcadia.transitions import IllegalTransition
 from deployments import services
 from deployments.models import Deployment, DeploymentStatus
-from provisioning.protocol import PermanentError
-from provisioning.steps._deployments import deployment_call
+from provisioning.engine import PermanentError, StepContext
+from provisioning.engine.transitions import IllegalTransition
+from provisioning.steps.activate_deployment import ActivateDeployment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +54,20 @@ def test_an_illegal_move_raises_and_writes_nothing():
 def test_a_step_reports_an_illegal_move_or_a_missing_deployment_as_permanent():
     deployment = _deployment(_S.CANCELLED)
 
+    def activate(deployment_id):
+        ctx = StepContext(
+            saga_id="s",
+            step_index=6,
+            step_name="activate_deployment",
+            attempt=1,
+            data={"deployment_id": deployment_id},
+        )
+        ActivateDeployment().execute(ctx)
+
     with pytest.raises(PermanentError, match="cannot go from 'cancelled'"):
-        deployment_call("deployment_activate", deployment_id=deployment.pk)
+        activate(deployment.pk)
     with pytest.raises(PermanentError, match="does not exist"):
-        deployment_call("deployment_activate", deployment_id=deployment.pk + 1000)
+        activate(deployment.pk + 1000)
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import pytest
 from deployments.models import Deployment, DeploymentStatus
 from deployments.services import deployment_provision_context
 from inventory.models import CloudResource, ResourceStatus
-from provisioning.models import SagaStatus, StepStatus
-from provisioning.services import saga_start
+from provisioning.engine.models import SagaStatus, StepStatus
+from provisioning.engine.services import saga_start
 from tests import factories
 from tests.provisioning import helpers as h
 from tests.provisioning.faulty import FAULTY_KINDS
@@ -32,7 +32,7 @@ def start(step: str, acme):
     deployment = factories.DeploymentFactory(tenant=acme, name="web", status=DeploymentStatus.PROVISIONING)
     context = deployment_provision_context(deployment=deployment)
     kind = FAULTY_KINDS.get(step, "provision_deployment")
-    return saga_start(kind=kind, context=context, deployment=deployment).pk
+    return saga_start(kind=kind, context=context, subject=deployment).pk
 
 
 @pytest.mark.parametrize("previous", [None, "198.51.100.7"], ids=["no-record", "existing-record"])

@@ -17,8 +17,7 @@ event written at most once per saga and step (an idempotent side effect).
 
 import time
 
-from provisioning.models import SagaEvent
-from provisioning.protocol import (
+from provisioning.engine import (
     NotReady,
     PermanentError,
     RetryPolicy,
@@ -27,6 +26,7 @@ from provisioning.protocol import (
     StepContext,
     TransientError,
 )
+from provisioning.engine.models import SagaEvent
 
 FAST = RetryPolicy(max_attempts=4, backoff_base=0.02, backoff_max=0.1, poll_interval=0.05, deadline=30)
 

@@ -42,11 +42,10 @@ def _no_embedded_worker_autostart():
     worker process below). A saga message sent by any other test must not
     start a process-wide embedded worker that outlives its database."""
     from django.conf import settings
+    from django.test import override_settings
 
-    previous = settings.ARCADIA_EMBEDDED_AUTOSTART
-    settings.ARCADIA_EMBEDDED_AUTOSTART = False
-    yield
-    settings.ARCADIA_EMBEDDED_AUTOSTART = previous
+    with override_settings(SAGA_ENGINE={**settings.SAGA_ENGINE, "embedded_autostart": False}):
+        yield
 
 
 def test_redis_url() -> str:
@@ -111,7 +110,7 @@ def celery_worker_process(transactional_db, settings, tmp_path):
     """Factory: ``celery_worker_process(env=None, concurrency=2)`` starts a
     prefork worker and waits until it is ready; all are stopped afterwards."""
     from arcadia.celery import app
-    from provisioning import registry
+    from provisioning.engine import registry
     from tests.support.fake_steps import FIVE_STEPS
 
     registry.register(FIVE_STEPS)  # what the worker gets through its env

@@ -6,29 +6,27 @@ each a thin call into an engine service (which owns the rules and the
 locking). Who may run actions: staff holding ``provisioning.change_saga``.
 """
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
-from arcadia.admin import ReadOnlyAdminMixin
-from arcadia.exceptions import ApplicationError
-from arcadia.transitions import IllegalTransition
-from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
-from provisioning.selectors import saga_progress
+from provisioning.engine import presentation, services
+from provisioning.engine.admin_readonly import ReadOnlyAdminMixin
+from provisioning.engine.config import engine_config
+from provisioning.engine.errors import SagaOperationRefused
+from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep
+from provisioning.engine.transitions import IllegalTransition
 
 # What an engine service raises to refuse an operation (the saga is in the
 # wrong state): shown to the operator. Anything else is a bug and surfaces.
-REFUSALS = (ApplicationError, IllegalTransition)
-
-COMPENSATION_STATUSES = {StepStatus.COMPENSATING, StepStatus.COMPENSATED, StepStatus.COMPENSATION_FAILED}
+REFUSALS = (SagaOperationRefused, IllegalTransition)
 
 
 class SagaLogInlineMixin(ReadOnlyAdminMixin):
@@ -40,15 +38,10 @@ class SagaLogInlineMixin(ReadOnlyAdminMixin):
         return user.has_perm("provisioning.view_saga") or user.has_perm("provisioning.change_saga")
 
 
-def step_phase(step: SagaStep) -> str:
-    return "compensation" if step.status in COMPENSATION_STATUSES else "forward"
-
-
 def step_duration(step: SagaStep) -> str:
-    if not step.started_at:
+    seconds = presentation.step_duration(step, at=timezone.now())
+    if seconds is None:
         return "—"
-    end = step.finished_at or timezone.now()
-    seconds = (end - step.started_at).total_seconds()
     running = "" if step.finished_at else " (running)"
     # Most steps take milliseconds: tenths of a second would show 0.0.
     return f"{seconds:.3f} s{running}" if seconds < 10 else f"{seconds:.1f} s{running}"
@@ -65,9 +58,10 @@ def flower_task_link(task_id: str) -> str:
     """The step's Celery task in Flower, or the bare id when Flower's URL is unknown."""
     if not task_id:
         return "—"
-    if not settings.FLOWER_URL:
+    flower_url = engine_config().flower_url
+    if not flower_url:
         return task_id
-    url = f"{settings.FLOWER_URL.rstrip('/')}/task/{task_id}"
+    url = f"{flower_url.rstrip('/')}/task/{task_id}"
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, task_id)
 
 
@@ -90,6 +84,7 @@ class SagaStepInline(SagaLogInlineMixin, admin.TabularInline):
         "compensated",
         "last_error",
         "celery_task",
+        "compensation_task",
     ]
     readonly_fields = fields
 
@@ -107,7 +102,7 @@ class SagaStepInline(SagaLogInlineMixin, admin.TabularInline):
 
     @admin.display(description="phase")
     def phase(self, step):
-        return step_phase(step)
+        return presentation.step_phase(step)
 
     @admin.display(description="duration")
     def duration(self, step):
@@ -116,6 +111,10 @@ class SagaStepInline(SagaLogInlineMixin, admin.TabularInline):
     @admin.display(description="Celery task")
     def celery_task(self, step):
         return flower_task_link(step.celery_task_id)
+
+    @admin.display(description="compensation task")
+    def compensation_task(self, step):
+        return flower_task_link(step.compensation_task_id)
 
 
 class SagaEventInline(SagaLogInlineMixin, admin.TabularInline):
@@ -141,16 +140,15 @@ class SagaEventInline(SagaLogInlineMixin, admin.TabularInline):
 
 @admin.register(Saga)
 class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["short_id", "kind", "deployment", "status", "progress", "age", "cancel_requested"]
-    list_filter = ["status", "kind"]
-    search_fields = ["=id", "deployment__hostname", "deployment__name"]
-    list_select_related = ["deployment"]
+    list_display = ["short_id", "kind", "subject", "status", "progress", "age", "cancel_requested"]
+    list_filter = ["status", "kind", "subject_type"]
+    search_fields = ["=id", "=subject_id"]
     date_hierarchy = "created_at"
     fields = [
         "id",
         "kind",
         "version",
-        "deployment",
+        "subject",
         "status",
         "progress",
         "cancel_requested",
@@ -179,8 +177,20 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress(self, saga):
-        done, total = saga_progress(saga)
-        return f"{done}/{total}"
+        return presentation.saga_progress_label(saga)
+
+    @admin.display(description="subject")
+    def subject(self, saga):
+        """What the saga acts on, linked to its own admin page when it has one."""
+        if not saga.subject_type:
+            return "—"
+        label = f"{saga.subject_type.rsplit('.', 1)[-1]} {saga.subject_id}"
+        app_label, _, model = saga.subject_type.partition(".")
+        try:
+            url = reverse(f"admin:{app_label}_{model}_change", args=[saga.subject_id])
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)
 
     @admin.display(description="age", ordering="created_at")
     def age(self, saga):
@@ -205,10 +215,6 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def _operate(self, request, sagas, operation):
         """Run one operation per saga; one saga's refusal does not stop the others."""
-        # Imported at call time: admin modules load with the URLconf, and the
-        # engine's services pull in its Celery tasks.
-        from provisioning import services
-
         service_name, verb, _ = self.OPERATIONS[operation]
         service = getattr(services, service_name)
         done = 0

@@ -5,19 +5,17 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.conf import settings
-
-from provisioning.models import SAGA_LIVE_STATUSES, Saga
-from provisioning.outcomes import now
+from provisioning.engine.claims import now
+from provisioning.engine.config import engine_config
+from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga
+from provisioning.engine.services import saga_resume
 
 log = logging.getLogger("provisioning.engine")
 
-SWEEP_BATCH = 200
-
 
 def stalled_sagas(*, older_than: float | None = None):
-    """Live sagas with no progress for ``ARCADIA_SAGA_STALL_TIMEOUT`` seconds."""
-    timeout = settings.ARCADIA_SAGA_STALL_TIMEOUT if older_than is None else older_than
+    """Live sagas with no progress for the configured stall timeout."""
+    timeout = engine_config().stall_timeout if older_than is None else older_than
     cutoff = now() - timedelta(seconds=timeout)
     return Saga.objects.filter(status__in=SAGA_LIVE_STATUSES, updated_at__lt=cutoff).order_by("updated_at")
 
@@ -25,10 +23,8 @@ def stalled_sagas(*, older_than: float | None = None):
 def sweep_stalled_sagas(*, older_than: float | None = None) -> int:
     """Resume every stalled saga (a batch per run). Safe to run often and
     concurrently: resuming only sends messages, which claims make harmless."""
-    from provisioning.services import saga_resume
-
     resumed = 0
-    for saga in stalled_sagas(older_than=older_than)[:SWEEP_BATCH]:
+    for saga in stalled_sagas(older_than=older_than)[: engine_config().sweep_batch]:
         try:
             saga_resume(saga=saga)
             resumed += 1

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from arcadia.transitions import StatusMachineMixin, Transitions
+from provisioning.engine.transitions import StatusMachineMixin, Transitions
 
 
 class SagaStatus(models.TextChoices):
@@ -48,14 +48,11 @@ class Saga(StatusMachineMixin, models.Model):
     kind = models.CharField(max_length=64)
     # A saga finishes on the definition version it started with.
     version = models.PositiveIntegerField(default=1)
-    # A string reference: the engine never imports the deployments app.
-    deployment = models.ForeignKey(
-        "deployments.Deployment",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="sagas",
-    )
+    # What the saga acts on, named generically (a model label and a primary
+    # key, e.g. "deployments.deployment" and "42"): the engine knows no
+    # client model, and the database keeps one live saga per subject.
+    subject_type = models.CharField(max_length=100, blank=True, default="")
+    subject_id = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(max_length=24, choices=SagaStatus.choices, default=_G.PENDING)
     # Inputs given at start plus every step's outputs, merged in step order.
     context = models.JSONField(default=dict, blank=True)
@@ -69,17 +66,29 @@ class Saga(StatusMachineMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "updated_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["deployment"],
-                condition=Q(status__in=SAGA_LIVE_STATUSES),
-                name="uniq_live_saga_per_deployment",
+                fields=["subject_type", "subject_id"],
+                condition=Q(status__in=SAGA_LIVE_STATUSES) & ~Q(subject_id=""),
+                name="uniq_live_saga_per_subject",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["subject_type", "subject_id", "created_at"]),
         ]
 
     def __str__(self):
         return f"{self.kind} {self.id}"
+
+
+def subject_key(subject) -> tuple[str, str]:
+    """(type, id) naming a model instance as a saga subject; a (type, id)
+    pair passes through."""
+    if isinstance(subject, tuple):
+        subject_type, subject_id = subject
+        return str(subject_type), str(subject_id)
+    return subject._meta.label_lower, str(subject.pk)
 
 
 class StepStatus(models.TextChoices):
@@ -137,6 +146,9 @@ class SagaStep(StatusMachineMixin, models.Model):
     # that finds the lease expired takes the step over.
     lease_owner = models.CharField(max_length=128, blank=True, default="")
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Time spent waiting for a shared budget (Throttled): not held against
+    # the step's deadline.
+    throttled_seconds = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ["saga", "index"]

@@ -11,9 +11,10 @@ sagas once they count as stalled.
 Two ways in:
 
 - ``with embedded_worker():`` for a bounded block (the demo command, tests);
-- ``ensure_embedded_worker()`` for the life of the process. The engine calls
-  it before sending a saga's messages when ``ARCADIA_EMBEDDED_AUTOSTART``
-  is on (the default in embedded mode), so ``runserver`` needs nothing else.
+- ``ensure_embedded_worker()`` for the life of the process. With the engine
+  config's ``embedded_autostart`` on (the default in embedded mode) it runs
+  before a saga's messages are sent (``wiring.before_send``, hooked up by the
+  app config), so ``runserver`` needs nothing else.
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ import contextlib
 import logging
 import threading
 
+from celery import current_app
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 
-from arcadia.celery import app
+# Imported for its effect: every configured step task is registered before
+# this process's worker consumes anything.
+from provisioning.engine import (
+    tasks,  # noqa: F401
+    wiring,
+)
+from provisioning.engine.config import engine_config
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +46,8 @@ _running = 0
 def embedded_worker(*, concurrency: int = 1, pool: str = "solo", loglevel: str = "WARNING"):
     """Run a worker thread for the duration of the block; yields the worker."""
     global _running
-    import provisioning.tasks  # noqa: F401 - registers every step task first
-
     with start_worker(
-        app,
+        _app(),
         concurrency=concurrency,
         pool=pool,
         loglevel=loglevel,
@@ -66,10 +71,21 @@ def ensure_embedded_worker(*, sweep_every: float | None = None, **kwargs) -> boo
             return False
         stack = contextlib.ExitStack()
         stack.enter_context(embedded_worker(**kwargs))
-        stack.enter_context(_sweeper_timer(sweep_every or settings.ARCADIA_SWEEP_INTERVAL))
+        stack.enter_context(_sweeper_timer(sweep_every or engine_config().sweep_interval))
         _stack = stack
-    log.info("embedded Celery worker started on %s", app.conf.broker_url)
+    log.info("embedded Celery worker started on %s", _app().conf.broker_url)
     return True
+
+
+def autostart() -> None:
+    """What ``wiring.before_send`` runs in embedded mode with autostart on."""
+    config = engine_config()
+    if config.embedded and config.embedded_autostart:
+        ensure_embedded_worker()
+
+
+def _app():
+    return current_app._get_current_object()
 
 
 def embedded_worker_running() -> bool:
@@ -92,7 +108,7 @@ def _sweeper_timer(interval: float):
     def loop():
         while not stop.wait(interval):
             try:
-                app.send_task("provisioning.sweep_stalled_sagas")
+                wiring.send_sweep()
             except Exception:  # the next tick tries again
                 log.exception("could not send the sweep task")
 

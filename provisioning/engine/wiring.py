@@ -5,37 +5,48 @@ The forward path is one chain of step tasks, each with its own errback
 failing task's errbacks fire anyway). The compensation path is a chain of
 compensation tasks in reverse step order, ending in the settle task.
 
-Messages carry ids only; the rows say everything else.
+Messages carry ids only; the rows say everything else. Tasks are named, not
+imported: the Celery app is whichever the process runs (``current_app``).
+Something that must happen before a message leaves (the embedded mode
+starts its in-process worker) registers with :func:`before_send`.
 """
 
 from __future__ import annotations
 
-from celery import chain
-from django.conf import settings
+from collections.abc import Callable
 
-from arcadia.celery import app
-from provisioning.models import SagaStep, StepStatus
+from celery import chain, current_app
+
+from provisioning.engine.models import SagaStep, StepStatus
 
 STEP_TASK = "provisioning.step.{name}"
 COMPENSATE_TASK = "provisioning.compensate.{name}"
 STEP_FAILED_TASK = "provisioning.step_failed"
 COMPENSATION_CRASHED_TASK = "provisioning.compensation_crashed"
 SETTLE_TASK = "provisioning.settle_saga"
+SWEEP_TASK = "provisioning.sweep_stalled_sagas"
+
+_before_send: list[Callable[[], None]] = []
+
+
+def before_send(callback: Callable[[], None]) -> None:
+    if callback not in _before_send:
+        _before_send.append(callback)
 
 
 def forward_chain(saga_id, step_names: list[str], from_index: int = 0):
     signatures = []
     for index in range(from_index, len(step_names)):
-        sig = app.signature(
+        sig = current_app.signature(
             STEP_TASK.format(name=step_names[index]), args=(str(saga_id), index), immutable=True
         )
-        sig.link_error(app.signature(STEP_FAILED_TASK, args=(str(saga_id), index)))
+        sig.link_error(current_app.signature(STEP_FAILED_TASK, args=(str(saga_id), index)))
         signatures.append(sig)
     return chain(*signatures)
 
 
 def send_forward(saga_id, step_names: list[str], from_index: int = 0) -> None:
-    _ensure_consumer()
+    _prepare()
     forward_chain(saga_id, step_names, from_index).apply_async()
 
 
@@ -43,28 +54,31 @@ def compensation_chain(saga_id, steps: list[tuple[int, str]]):
     """``steps`` are (index, name) pairs; they run in reverse index order."""
     signatures = []
     for index, name in sorted(steps, reverse=True):
-        sig = app.signature(COMPENSATE_TASK.format(name=name), args=(str(saga_id), index), immutable=True)
-        sig.link_error(app.signature(COMPENSATION_CRASHED_TASK, args=(str(saga_id), index)))
+        sig = current_app.signature(
+            COMPENSATE_TASK.format(name=name), args=(str(saga_id), index), immutable=True
+        )
+        sig.link_error(current_app.signature(COMPENSATION_CRASHED_TASK, args=(str(saga_id), index)))
         signatures.append(sig)
-    signatures.append(app.signature(SETTLE_TASK, args=(str(saga_id),), immutable=True))
+    signatures.append(current_app.signature(SETTLE_TASK, args=(str(saga_id),), immutable=True))
     return chain(*signatures)
 
 
 def send_compensation(saga_id) -> None:
-    """Send the compensation chain over every step that started."""
+    """Send the compensation chain over every step that started and is not
+    undone yet (one given up on is claimed as done, so the chain goes on)."""
     started = (
         SagaStep.objects.filter(saga_id=saga_id)
-        .exclude(status__in=[StepStatus.PENDING, StepStatus.SKIPPED])
+        .exclude(status__in=[StepStatus.PENDING, StepStatus.SKIPPED, StepStatus.COMPENSATED])
         .values_list("index", "name")
     )
-    _ensure_consumer()
+    _prepare()
     compensation_chain(saga_id, list(started)).apply_async()
 
 
-def _ensure_consumer() -> None:
-    """In embedded mode messages stay in this process: make sure a worker
-    here consumes them (runserver has no worker process)."""
-    if settings.ARCADIA_EMBEDDED_WORKER and settings.ARCADIA_EMBEDDED_AUTOSTART:
-        from arcadia.embedded import ensure_embedded_worker
+def send_sweep() -> None:
+    current_app.send_task(SWEEP_TASK)
 
-        ensure_embedded_worker()
+
+def _prepare() -> None:
+    for callback in _before_send:
+        callback()

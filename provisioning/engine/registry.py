@@ -1,19 +1,24 @@
 """Saga definitions by kind and version.
 
-Definitions are named by dotted path in ``ARCADIA_SAGA_DEFINITIONS`` and
-loaded lazily, so importing the engine never imports every step (and a
+Definitions are named by dotted path in the engine config's ``definitions``
+and loaded lazily, so importing the engine never imports every step (and a
 definition that fails to import only breaks its own kind, loudly).
+
+Whoever must know every definition (the Celery adapter registers two tasks
+per step) subscribes with :func:`on_register`: it is called for each
+definition already known and for each one registered later.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
-from django.conf import settings
 from django.utils.module_loading import import_string
 
-from provisioning.protocol import SagaDefinition
+from provisioning.engine.config import engine_config
+from provisioning.engine.steps import SagaDefinition
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +28,23 @@ _loaded = False
 # Configured paths that did not import, with why: retried when a kind is
 # missing, and named in the error.
 _failed: dict[str, str] = {}
+_subscribers: list[Callable[[SagaDefinition], None]] = []
 _lock = threading.RLock()
 
 
 class UnknownSagaKind(LookupError):
     pass
+
+
+def on_register(callback: Callable[[SagaDefinition], None]) -> None:
+    """Call ``callback`` for every definition, known now or registered later."""
+    with _lock:
+        if callback in _subscribers:
+            return
+        _subscribers.append(callback)
+        known = list(_definitions.values())
+    for definition in known:
+        callback(definition)
 
 
 def register(definition: SagaDefinition) -> SagaDefinition:
@@ -39,7 +56,9 @@ def register(definition: SagaDefinition) -> SagaDefinition:
             raise ValueError(f"saga {definition.kind!r} v{definition.version} is already registered")
         _definitions[key] = definition
         _latest[definition.kind] = max(_latest.get(definition.kind, 0), definition.version)
-    _register_tasks(definition)
+        subscribers = list(_subscribers)
+    for callback in subscribers:
+        callback(definition)
     return definition
 
 
@@ -67,7 +86,7 @@ def _load(path: str) -> None:
 
 
 def configured_paths() -> list[str]:
-    return [*settings.ARCADIA_SAGA_DEFINITIONS, *settings.ARCADIA_EXTRA_SAGA_DEFINITIONS]
+    return list(engine_config().definitions)
 
 
 def get_definition(kind: str, version: int | None = None) -> SagaDefinition:
@@ -98,10 +117,3 @@ def all_definitions() -> list[SagaDefinition]:
     load_configured()
     with _lock:
         return list(_definitions.values())
-
-
-def _register_tasks(definition: SagaDefinition) -> None:
-    # A worker must know a task name before a message for it arrives.
-    from provisioning.tasks import register_step_tasks
-
-    register_step_tasks(definition)

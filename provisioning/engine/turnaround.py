@@ -2,23 +2,23 @@
 
 Everything here is safe to run twice (an errback fires twice when a hard
 time limit kills a task): the saga moves to ``compensating`` with a
-conditional UPDATE, and only the caller that moved it sends the
-compensation chain.
+conditional UPDATE, and only the call that moved it returns True, which
+tells its caller to send the compensation chain (after commit).
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from provisioning import dispatch
-from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
-from provisioning.outcomes import event, log, now
+from provisioning.engine.claims import event, now
+from provisioning.engine.logs import saga_log
+from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
 
 _T, _G = StepStatus, SagaStatus
 
 
 def saga_step_failed(*, saga_id, index: int, error: str) -> bool:
-    """Record that step ``index`` failed for good and compensate the saga.
+    """Record that step ``index`` failed for good and turn the saga around.
 
     Returns whether this call started the compensation.
     """
@@ -26,38 +26,33 @@ def saga_step_failed(*, saga_id, index: int, error: str) -> bool:
     with transaction.atomic():
         step = SagaStep.objects.filter(saga_id=saga_id, index=index).only("id", "status").first()
         if step is not None and step.status == _T.RUNNING:
-            SagaStep.objects.filter(id=step.id, status=_T.RUNNING).update(
+            failed = SagaStep.objects.filter(id=step.id, status=_T.RUNNING).update(
                 status=_T.FAILED,
                 finished_at=at,
                 last_error=error,
                 lease_owner="",
                 lease_expires_at=None,
             )
-            SagaEvent.objects.create(
-                saga_id=saga_id,
-                step_id=step.id,
-                event="step_failed",
-                detail={"error": error},
-                at=at,
-            )
+            if failed:
+                event(saga_id, "step_failed", step_id=step.id, at=at, error=error).save()
         return saga_begin_compensation(saga_id=saga_id, error=error)
 
 
 def saga_begin_compensation(*, saga_id, error: str, cancelled: bool = False) -> bool:
-    """Move a forward-running saga to ``compensating`` and send the
-    compensation chain after commit. A no-op (False) for any other status."""
+    """Move a forward-running saga to ``compensating``; False (a no-op) for
+    any other status. The caller sends the compensation chain when True."""
     at = now()
     with transaction.atomic():
-        moved = (
-            Saga.objects.filter(id=saga_id, status__in=Saga.TRANSITIONS.sources_of(_G.COMPENSATING))
-            .exclude(status=_G.COMPENSATION_FAILED)
-            .update(status=_G.COMPENSATING, error=error, updated_at=at)
+        # From the forward statuses only: a compensation_failed saga is
+        # turned around again by an operator's retry, not by a late errback.
+        forward = [s for s in Saga.TRANSITIONS.sources_of(_G.COMPENSATING) if s != _G.COMPENSATION_FAILED]
+        moved = Saga.objects.filter(id=saga_id, status__in=forward).update(
+            status=_G.COMPENSATING, error=error, updated_at=at
         )
         if not moved:
             return False
         SagaStep.objects.filter(saga_id=saga_id, status=_T.PENDING).update(status=_T.SKIPPED)
         name = "saga_cancelled" if cancelled else "saga_compensating"
         event(saga_id, name, at=at, error=error).save()
-        log.warning("saga=%s step=- compensating: %s", saga_id, error)
-        transaction.on_commit(lambda: dispatch.send_compensation(saga_id))
+    saga_log(saga_id).warning("compensating: %s", error)
     return True

@@ -1,41 +1,49 @@
-"""Engine services: start a saga, cancel it, resume it, retry its
-compensation. Writes are atomic; messages leave only after commit."""
+"""The engine's services, what its clients call: start a saga, cancel it,
+resume it, retry its compensation. Writes are atomic; messages leave only
+after commit."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from arcadia.exceptions import ApplicationError
-from provisioning import dispatch, registry
-from provisioning.failures import saga_begin_compensation
-from provisioning.models import (
+from provisioning.engine import registry, wiring
+from provisioning.engine.claims import now
+from provisioning.engine.errors import SagaOperationRefused
+from provisioning.engine.models import (
     SAGA_LIVE_STATUSES,
     Saga,
     SagaEvent,
     SagaStatus,
     SagaStep,
     StepStatus,
+    subject_key,
 )
-from provisioning.outcomes import now
+from provisioning.engine.turnaround import saga_begin_compensation
 
 _G, _T = SagaStatus, StepStatus
 
 
-def saga_start(*, kind: str, context: dict, deployment=None) -> Saga:
+def saga_start(*, kind: str, context: dict, subject=None) -> Saga:
     """Create the saga and its step rows and send its chain once the
-    surrounding transaction commits (inside the caller's, if any)."""
+    surrounding transaction commits (inside the caller's, if any).
+
+    ``subject`` (a model instance, or a ``(type, id)`` pair) is what the saga
+    acts on: the database refuses a second live saga on the same subject.
+    """
     definition = registry.get_definition(kind)
     names = [step.name for step in definition.steps]
+    subject_type, subject_id = subject_key(subject) if subject is not None else ("", "")
     with transaction.atomic():
         saga = Saga.objects.create(
             kind=definition.kind,
             version=definition.version,
-            deployment=deployment,
+            subject_type=subject_type,
+            subject_id=subject_id,
             context=dict(context),
         )
         SagaStep.objects.bulk_create(SagaStep(saga=saga, index=i, name=name) for i, name in enumerate(names))
         SagaEvent.objects.create(saga=saga, event="saga_started", detail={"kind": kind, "steps": names})
-        transaction.on_commit(lambda: dispatch.send_forward(saga.id, names))
+        transaction.on_commit(lambda: wiring.send_forward(saga.id, names))
     return saga
 
 
@@ -47,12 +55,13 @@ def saga_request_cancel(*, saga: Saga) -> Saga:
         if saga.status not in (_G.PENDING, _G.RUNNING):
             if saga.status == _G.COMPENSATING:
                 return saga
-            raise ApplicationError(f"A {saga.status} saga cannot be cancelled.")
+            raise SagaOperationRefused(f"A {saga.status} saga cannot be cancelled.")
         if not saga.cancel_requested:
             Saga.objects.filter(id=saga.id).update(cancel_requested=True, updated_at=now())
             SagaEvent.objects.create(saga=saga, event="cancel_requested")
-    if saga.status == _G.PENDING and not saga.steps.exclude(status=_T.PENDING).exists():
-        saga_begin_compensation(saga_id=saga.id, error="cancelled on request", cancelled=True)
+    untouched = saga.status == _G.PENDING and not saga.steps.exclude(status=_T.PENDING).exists()
+    if untouched and saga_begin_compensation(saga_id=saga.id, error="cancelled on request", cancelled=True):
+        transaction.on_commit(lambda: wiring.send_compensation(saga.id))
     saga.refresh_from_db()
     return saga
 
@@ -63,18 +72,18 @@ def saga_resume(*, saga: Saga) -> Saga:
     the saga was not stalled after all: claims keep every step single."""
     saga.refresh_from_db()
     if saga.status not in SAGA_LIVE_STATUSES:
-        raise ApplicationError(f"A {saga.status} saga has nothing to resume.")
+        raise SagaOperationRefused(f"A {saga.status} saga has nothing to resume.")
     with transaction.atomic():
         Saga.objects.filter(id=saga.id).update(updated_at=now())
         SagaEvent.objects.create(saga=saga, event="saga_resumed", detail={"status": saga.status})
         if saga.status == _G.COMPENSATING:
-            transaction.on_commit(lambda: dispatch.send_compensation(saga.id))
+            transaction.on_commit(lambda: wiring.send_compensation(saga.id))
         else:
             names = list(saga.steps.order_by("index").values_list("name", flat=True))
             first = saga.steps.exclude(status=_T.SUCCEEDED).order_by("index").values_list("index", flat=True)
             start = first.first()
             if start is not None:
-                transaction.on_commit(lambda: dispatch.send_forward(saga.id, names, start))
+                transaction.on_commit(lambda: wiring.send_forward(saga.id, names, start))
     return saga
 
 
@@ -86,11 +95,13 @@ def saga_retry_compensation(*, saga: Saga) -> Saga:
         )
         if not moved:
             saga.refresh_from_db()
-            raise ApplicationError(f"Only a compensation_failed saga can retry; this one is {saga.status}.")
+            raise SagaOperationRefused(
+                f"Only a compensation_failed saga can retry; this one is {saga.status}."
+            )
         SagaStep.objects.filter(saga=saga, status=_T.COMPENSATION_FAILED).update(
             status=_T.COMPENSATING, compensation_attempts=0, lease_owner="", lease_expires_at=None
         )
         SagaEvent.objects.create(saga=saga, event="compensation_retry_requested")
-        transaction.on_commit(lambda: dispatch.send_compensation(saga.id))
+        transaction.on_commit(lambda: wiring.send_compensation(saga.id))
     saga.refresh_from_db()
     return saga

@@ -1,4 +1,4 @@
-"""Admin pieces shared by the apps."""
+"""A read-only admin: for logs and history, which only services write."""
 
 
 class ReadOnlyAdminMixin:

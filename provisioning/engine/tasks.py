@@ -1,28 +1,35 @@
-"""Celery tasks of the saga engine: thin adapters over runner, compensation,
-failures and sweeper.
+"""Celery tasks of the saga engine: thin adapters that run one direction's
+function and act on the :class:`~provisioning.engine.next.Outcome` it returns.
 
 Each step of each registered saga gets two named tasks,
 ``provisioning.step.<name>`` and ``provisioning.compensate.<name>``, so that
-Flower shows progress per step. They are registered when the definitions
-load, which a worker does when it imports this module.
+Flower shows progress per step. They are registered as the registry
+announces definitions; a worker loads the configured ones when it imports
+this module (Celery's autodiscovery), before the first message arrives.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
+import threading
 import uuid
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 
-from arcadia.celery import app
-from provisioning import dispatch
-from provisioning.outcomes import Next, Outcome
-from provisioning.protocol import SagaDefinition
+from provisioning.engine import registry, wiring
+from provisioning.engine.compensation import compensation_run
+from provisioning.engine.forward import step_run
+from provisioning.engine.logs import log
+from provisioning.engine.next import Next, Outcome
+from provisioning.engine.settle import saga_settle
+from provisioning.engine.steps import SagaDefinition
+from provisioning.engine.sweeper import sweep_stalled_sagas as sweep
+from provisioning.engine.turnaround import saga_step_failed
 
-log = logging.getLogger("provisioning.engine")
+# Longest wait between retries of a task whose database connection broke.
+DB_RETRY_MAX_DELAY = 30.0
 
 
 class StepFailed(Exception):
@@ -36,27 +43,25 @@ def _owner(task) -> str:
     return f"{task.request.hostname or 'local'}:{task.request.id}:{uuid.uuid4().hex[:8]}"
 
 
-def _act(task, outcome: Outcome):
+def _act(task, saga_id: str, outcome: Outcome):
     if outcome.next is Next.CONTINUE:
-        return
-    if outcome.next is Next.STOP:
-        task.request.chain = None  # the rest of the chain must not run from here
         return
     if outcome.next is Next.RETRY:
         raise task.retry(countdown=outcome.countdown, max_retries=None)
-    raise StepFailed(outcome.error)
-
-
-# Longest wait between retries of a task whose database connection broke.
-DB_RETRY_MAX_DELAY = 30.0
+    if outcome.next is Next.FAIL:
+        raise StepFailed(outcome.error)
+    # STOP, or COMPENSATE: the rest of this chain must not run from here.
+    task.request.chain = None
+    if outcome.next is Next.COMPENSATE:
+        transaction.on_commit(lambda: wiring.send_compensation(saga_id))
 
 
 def _guarded(task, saga_id: str, index: int, call) -> Outcome:
     """Run an engine call; a broken database connection (a restart, a
     failover, a connection reused too long) is not the step's failure, so
     the task is retried on a fresh connection rather than failed into
-    compensation. A step's own database errors never get here: the runner
-    judges those."""
+    compensation. A step's own database errors never get here: the
+    direction judges those."""
     try:
         return call()
     except (OperationalError, InterfaceError) as exc:
@@ -67,77 +72,68 @@ def _guarded(task, saga_id: str, index: int, call) -> Outcome:
 
 
 def run_step(self, saga_id: str, index: int):
-    from provisioning.runner import step_run
-
     def call():
         try:
             return step_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id)
         except SoftTimeLimitExceeded:
             return Outcome.fail(f"step exceeded its soft time limit ({self.soft_time_limit or 'default'}s)")
 
-    return _act(self, _guarded(self, saga_id, index, call))
+    return _act(self, saga_id, _guarded(self, saga_id, index, call))
 
 
 def run_compensation(self, saga_id: str, index: int):
-    from provisioning.compensation import compensation_run
-
     def call():
         return compensation_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id)
 
-    return _act(self, _guarded(self, saga_id, index, call))
+    return _act(self, saga_id, _guarded(self, saga_id, index, call))
+
+
+_registered: set[str] = set()
+_lock = threading.Lock()
 
 
 def register_step_tasks(definition: SagaDefinition) -> None:
+    """Two named tasks per step (what the registry announces)."""
     for step in definition.steps:
-        for template, fun in (
-            (dispatch.STEP_TASK, run_step),
-            (dispatch.COMPENSATE_TASK, run_compensation),
-        ):
+        for template, fun in ((wiring.STEP_TASK, run_step), (wiring.COMPENSATE_TASK, run_compensation)):
             name = template.format(name=step.name)
-            if name not in app.tasks:
-                app.task(name=name, bind=True, max_retries=None, acks_late=True)(fun)
+            with _lock:
+                if name in _registered:
+                    continue
+                _registered.add(name)
+            shared_task(name=name, bind=True, max_retries=None, acks_late=True)(fun)
 
 
-@shared_task(name=dispatch.STEP_FAILED_TASK)
+@shared_task(name=wiring.STEP_FAILED_TASK)
 def step_failed(request, exc, traceback, saga_id: str, index: int):
     """Errback of a step task. Celery runs it inline in the failing worker
     (its signature takes the request first); it must stay small and safe
     to run twice."""
-    from provisioning.failures import saga_step_failed
-
     error = str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
-    saga_step_failed(saga_id=saga_id, index=index, error=error[:2000])
+    if saga_step_failed(saga_id=saga_id, index=index, error=error[:2000]):
+        transaction.on_commit(lambda: wiring.send_compensation(saga_id))
 
 
-@shared_task(name=dispatch.COMPENSATION_CRASHED_TASK)
+@shared_task(name=wiring.COMPENSATION_CRASHED_TASK)
 def compensation_crashed(request, exc, traceback, saga_id: str, index: int):
     """Errback of a compensation task that died unexpectedly (a time limit,
     an engine error): send the compensation chain again; the step's
     attempts bound how often this can happen."""
     log.error("saga=%s step=%s compensation task crashed: %r", saga_id, index, exc)
-    dispatch.send_compensation(saga_id)
+    wiring.send_compensation(saga_id)
 
 
-@shared_task(name=dispatch.SETTLE_TASK, bind=True, max_retries=None)
+@shared_task(name=wiring.SETTLE_TASK, bind=True, max_retries=None)
 def settle_saga(self, saga_id: str):
-    from provisioning.compensation import saga_settle
-
     saga_settle(saga_id=saga_id)
 
 
-@shared_task(name="provisioning.sweep_stalled_sagas")
+@shared_task(name=wiring.SWEEP_TASK)
 def sweep_stalled_sagas():
-    from provisioning.sweeper import sweep_stalled_sagas as sweep
-
     return sweep()
 
 
-def _register_configured() -> None:
-    from provisioning import registry
-
-    registry.load_configured()
-
-
-# A worker imports this module at start: make every configured step task
-# known before the first message arrives.
-_register_configured()
+# Every configured step task must be known before the first message for it
+# arrives: subscribe, then load what is configured.
+registry.on_register(register_step_tasks)
+registry.load_configured()

@@ -1,0 +1,87 @@
+"""The compensation direction: undo one step once, as far as this delivery
+may, and say what should happen next.
+
+A compensation is claimed like a forward step (lease, version check), runs
+outside any transaction and is retried with backoff. When its retries run
+out the step is ``compensation_failed`` and the chain goes on: the other
+compensations still run, and the saga ends ``compensation_failed`` for an
+operator to retry (``saga_retry_compensation``).
+"""
+
+from __future__ import annotations
+
+from provisioning.engine import claims, registry
+from provisioning.engine.claims import Claim, Refusal, Refused
+from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
+from provisioning.engine.logs import short_error, step_log
+from provisioning.engine.models import StepStatus
+from provisioning.engine.next import Outcome
+from provisioning.engine.policies import backoff_delay
+
+_T = StepStatus
+
+
+def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> Outcome:
+    """Compensate step ``index`` once, as far as this delivery may.
+
+    Returns CONTINUE when the step needs nothing more (undone, or given up
+    on), so the chain moves to the step before it.
+    """
+    claim = claims.claim_compensation(saga_id=saga_id, index=index, owner=owner, task_id=task_id)
+    if isinstance(claim, Refused):
+        return _refused(claim)
+    step = registry.get_definition(claim.kind, claim.version).steps[index]
+    logger = step_log(saga_id, index, claim.name)
+    policy = step.compensation_retry
+    try:
+        step.compensate(claims.step_context(claim))
+    except PermanentError as exc:
+        logger.error("compensation failed permanently: %s", exc)
+        return _give_up(claim, short_error(exc))
+    except NotReady as exc:
+        # Waiting (a budget, a droplet still busy) is not a failed try.
+        delay = exc.retry_after if exc.retry_after is not None else policy.poll_interval
+        throttled = delay if isinstance(exc, Throttled) else 0.0
+        claims.release(
+            claim,
+            uncounted=True,
+            throttled_for=throttled,
+            error=short_error(exc),
+            event_name="compensation_retrying",
+            countdown=round(delay, 2),
+        )
+        return Outcome.retry(delay)
+    except Exception as exc:  # transient, or a bug: both worth retrying
+        if not isinstance(exc, TransientError):
+            logger.exception("compensation raised an undeclared error")
+        if claim.compensation_attempts >= policy.max_attempts:
+            return _give_up(
+                claim, f"gave up after {claim.compensation_attempts} attempts: {short_error(exc)}"
+            )
+        delay = backoff_delay(policy, claim.compensation_attempts, getattr(exc, "retry_after", None))
+        claims.release(
+            claim,
+            error=short_error(exc),
+            event_name="compensation_retrying",
+            countdown=round(delay, 2),
+        )
+        return Outcome.retry(delay)
+    claims.record_compensation(claim, _T.COMPENSATED)
+    logger.info("compensated (attempt %d)", claim.compensation_attempts)
+    return Outcome.cont()
+
+
+def _refused(refused: Refused) -> Outcome:
+    if refused.why is Refusal.BUSY:
+        return Outcome.retry(refused.retry_after)
+    if refused.why is Refusal.EXHAUSTED:
+        # Attempts ran out in runs that died before they could say so.
+        return _give_up(refused.claim, refused.error or "compensation attempts exhausted", held=False)
+    if refused.why is Refusal.DONE:
+        return Outcome.cont()
+    return Outcome.stop()
+
+
+def _give_up(claim: Claim, error: str, *, held: bool = True) -> Outcome:
+    claims.record_compensation(claim, _T.COMPENSATION_FAILED, error=error, held=held)
+    return Outcome.cont()

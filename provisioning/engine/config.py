@@ -1,0 +1,56 @@
+"""The engine's settings: one small object with defaults.
+
+The engine reads nothing else from the project: ``settings.SAGA_ENGINE`` is
+a dict whose keys are the fields below (the project builds it from its own
+environment variables). Change it by assigning a new dict, which Django
+announces, so the cached object is rebuilt.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    # Saga definitions by dotted path: the one thing resolved by name.
+    definitions: tuple[str, ...] = ()
+    # A claimed step belongs to its runner until the lease expires; it must
+    # outlive the task's hard time limit.
+    lease_seconds: float = 180.0
+    # Seconds without progress after which the sweeper resumes a live saga.
+    stall_timeout: float = 300.0
+    sweep_interval: float = 60.0
+    sweep_batch: int = 200
+    # Messages stay in this process (the memory:// broker); with autostart the
+    # first message sent starts an in-process worker.
+    embedded: bool = False
+    embedded_autostart: bool = False
+    # Where the admin links a step's Celery task (empty: no link).
+    flower_url: str = ""
+
+
+_FIELDS = {f.name for f in fields(EngineConfig)}
+
+
+@functools.cache
+def engine_config() -> EngineConfig:
+    from django.conf import settings
+
+    raw = dict(getattr(settings, "SAGA_ENGINE", {}))
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        raise ValueError(f"SAGA_ENGINE has unknown keys {sorted(unknown)}; known: {sorted(_FIELDS)}")
+    if "definitions" in raw:
+        raw["definitions"] = tuple(raw["definitions"])
+    return EngineConfig(**raw)
+
+
+@receiver(setting_changed)
+def _forget(setting, **_kwargs):
+    if setting == "SAGA_ENGINE":
+        engine_config.cache_clear()

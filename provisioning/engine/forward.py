@@ -1,0 +1,92 @@
+"""The forward direction: run one step once, as far as this delivery may,
+and say what should happen next.
+
+Claim (a lease on the step row), execute outside any transaction, record.
+The step's declared errors decide the rest: ``NotReady`` polls again,
+``Throttled`` waits for the budget without counting, ``TransientError``
+retries with backoff up to the policy's attempts, ``PermanentError`` (or an
+undeclared exception: a bug) fails the step, which turns the saga around.
+"""
+
+from __future__ import annotations
+
+from provisioning.engine import claims, registry
+from provisioning.engine.claims import Claim, LeaseLost, Refusal, Refused
+from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
+from provisioning.engine.logs import short_error, step_log
+from provisioning.engine.next import Outcome
+from provisioning.engine.policies import RetryPolicy, backoff_delay
+from provisioning.engine.turnaround import saga_begin_compensation
+
+
+def step_run(*, saga_id, index: int, owner: str, task_id: str = "") -> Outcome:
+    """Run step ``index`` of a saga once, as far as this delivery may."""
+    claim = claims.claim_forward(saga_id=saga_id, index=index, owner=owner, task_id=task_id)
+    if isinstance(claim, Refused):
+        return _refused(saga_id, claim)
+    definition = registry.get_definition(claim.kind, claim.version)
+    step = definition.steps[index]
+    logger = step_log(saga_id, index, claim.name)
+    try:
+        outputs = step.execute(claims.step_context(claim)) or {}
+    except Throttled as exc:
+        return _wait_for_budget(claim, step.retry, exc)
+    except NotReady as exc:
+        return _poll_later(claim, step.retry, exc)
+    except LeaseLost as exc:
+        logger.warning("%s; this run stops", exc)
+        return Outcome.stop()
+    except TransientError as exc:
+        logger.warning("transient error (attempt %s): %s", claim.attempts, exc)
+        return _retry_later(claim, step.retry, exc)
+    except PermanentError as exc:
+        logger.warning("permanent error: %s", exc)
+        return Outcome.fail(short_error(exc))
+    except Exception as exc:  # a bug in a step fails it like a permanent error
+        logger.exception("step raised an undeclared error")
+        return Outcome.fail(short_error(exc))
+    last = index == len(definition.steps) - 1
+    if not claims.record_success(claim, dict(outputs), last=last):
+        # The lease expired and another runner took the step over: its
+        # result stands, this one is dropped (steps are idempotent).
+        logger.warning("lease lost; result dropped")
+        return Outcome.stop()
+    took = (claims.now() - claim.claimed_at).total_seconds() * 1000
+    logger.info("succeeded in %.0f ms (attempt %d)", took, claim.attempts)
+    return Outcome.cont()
+
+
+def _refused(saga_id, refused: Refused) -> Outcome:
+    if refused.why is Refusal.BUSY:
+        return Outcome.retry(refused.retry_after)
+    if refused.why is Refusal.CANCEL:
+        moved = saga_begin_compensation(saga_id=saga_id, error="cancelled on request", cancelled=True)
+        return Outcome.compensate() if moved else Outcome.stop()
+    return Outcome.stop()
+
+
+def _retry_later(claim: Claim, policy: RetryPolicy, exc: Exception) -> Outcome:
+    tries = claim.attempts - claim.polls
+    if tries >= policy.max_attempts:
+        return Outcome.fail(f"gave up after {tries} attempts: {short_error(exc)}")
+    delay = backoff_delay(policy, tries, getattr(exc, "retry_after", None))
+    claims.release(claim, error=short_error(exc), event_name="step_retrying", countdown=round(delay, 2))
+    return Outcome.retry(delay)
+
+
+def _poll_later(claim: Claim, policy: RetryPolicy, exc: NotReady) -> Outcome:
+    waited = (claims.now() - claim.started_at).total_seconds() - claim.throttled_seconds
+    if policy.deadline is not None and waited >= policy.deadline:
+        return Outcome.fail(f"not ready after {waited:.0f}s (deadline {policy.deadline:g}s): {exc}")
+    delay = exc.retry_after if exc.retry_after is not None else policy.poll_interval
+    claims.release(claim, polled=True)
+    return Outcome.retry(delay)
+
+
+def _wait_for_budget(claim: Claim, policy: RetryPolicy, exc: Throttled) -> Outcome:
+    delay = exc.retry_after if exc.retry_after is not None else policy.poll_interval
+    step_log(claim.saga_id, claim.index, claim.name).info(
+        "waiting %.1fs for the provider budget: %s", delay, exc
+    )
+    claims.release(claim, uncounted=True, throttled_for=delay)
+    return Outcome.retry(delay)

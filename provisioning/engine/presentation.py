@@ -1,0 +1,55 @@
+"""How a saga reads to a person: progress, phase, durations, the failed
+step. One home for it, used by the API serializers and the admin alike.
+Everything here works on rows already loaded (prefetched steps): no query.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from provisioning.engine.models import Saga, SagaStep, StepStatus
+
+_T = StepStatus
+COMPENSATION_STATUSES = frozenset({_T.COMPENSATING, _T.COMPENSATED, _T.COMPENSATION_FAILED})
+
+
+def saga_steps(saga: Saga) -> list[SagaStep]:
+    """The saga's steps in order, from the prefetch cache when there is one."""
+    return sorted(saga.steps.all(), key=lambda step: step.index)
+
+
+def saga_progress(saga: Saga) -> tuple[int, int]:
+    """(succeeded steps, all steps)."""
+    steps = saga_steps(saga)
+    return sum(step.status == _T.SUCCEEDED for step in steps), len(steps)
+
+
+def saga_progress_label(saga: Saga) -> str:
+    done, total = saga_progress(saga)
+    return f"{done}/{total}"
+
+
+def step_phase(step: SagaStep) -> str:
+    """``forward``, or ``compensation`` once the step is being undone."""
+    return "compensation" if step.status in COMPENSATION_STATUSES else "forward"
+
+
+def step_duration(step: SagaStep, *, at: datetime | None = None) -> float | None:
+    """Seconds from start to finish (to ``at`` while it runs); None before it starts."""
+    if step.started_at is None:
+        return None
+    end = step.finished_at or at
+    if end is None:
+        return None
+    return (end - step.started_at).total_seconds()
+
+
+def saga_duration(saga: Saga, *, at: datetime | None = None) -> float | None:
+    end = saga.finished_at or at
+    return None if end is None else (end - saga.created_at).total_seconds()
+
+
+def now() -> datetime:
+    return timezone.now()
