@@ -214,6 +214,10 @@ SAGA_ENGINE = {
     "lease_seconds": ARCADIA_STEP_LEASE_SECONDS,
     "stall_timeout": ARCADIA_SAGA_STALL_TIMEOUT,
     "sweep_interval": ARCADIA_SWEEP_INTERVAL,
+    # A provider incident lasts minutes: transient errors are retried for a
+    # time, not a count, before a step fails and its saga rolls back.
+    "transient_retry_seconds": env.float("ARCADIA_TRANSIENT_RETRY_SECONDS", default=300.0),
+    "compensation_retry_seconds": env.float("ARCADIA_COMPENSATION_RETRY_SECONDS", default=1800.0),
     "embedded": ARCADIA_EMBEDDED_WORKER,
     "embedded_autostart": ARCADIA_EMBEDDED_AUTOSTART,
     "flower_url": FLOWER_URL,

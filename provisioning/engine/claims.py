@@ -22,9 +22,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from provisioning.engine import claims_sql, registry
+from provisioning.engine import claims_sql, owners, registry
 from provisioning.engine.config import engine_config
 from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
 from provisioning.engine.steps import StepContext
@@ -58,6 +59,7 @@ class Claim:
     compensating: bool = False
     throttled_seconds: float = 0.0
     saga_created_at: datetime | None = None
+    retrying_since: datetime | None = None
     context: dict = field(default_factory=dict)
     # What the step checkpointed during this run (already committed).
     saved: dict = field(default_factory=dict, compare=False)
@@ -86,6 +88,7 @@ class Claim:
             compensating=saga.status == _G.COMPENSATING,
             throttled_seconds=step.throttled_seconds,
             saga_created_at=saga.created_at,
+            retrying_since=step.retrying_since,
             context=saga.context,
             **{**fields, **counters},
         )
@@ -117,9 +120,18 @@ def lease_expiry(at: datetime) -> datetime:
     return at + timedelta(seconds=engine_config().lease_seconds)
 
 
-def held_by_someone_else(row: SagaStep, at: datetime) -> float:
-    """Seconds left on another runner's live lease (0 when free or expired)."""
+def failing_for(claim: Claim) -> float:
+    """Seconds since the unbroken run of transient failures this run ends began."""
+    return (now() - (claim.retrying_since or claim.claimed_at)).total_seconds()
+
+
+def held_by_someone_else(row: SagaStep, at: datetime, owner: str) -> float:
+    """Seconds left on another runner's live lease (0 when free, expired, or
+    held by a run known to be gone: see :mod:`owners`)."""
     if not row.lease_owner or row.lease_expires_at is None or row.lease_expires_at <= at:
+        return 0.0
+    if owners.gone(row.lease_owner, owner):
+        event(row.saga_id, "lease_taken_over", step_id=row.id, at=at, holder=row.lease_owner).save()
         return 0.0
     return (row.lease_expires_at - at).total_seconds()
 
@@ -147,6 +159,23 @@ def step_context(claim: Claim) -> StepContext:
         saga_started_at=claim.saga_created_at,
         _checkpoint=lambda values: checkpoint(claim, values),
     )
+
+
+def compensation_owed(saga_id) -> list[tuple[int, str]]:
+    """(index, name) of every step to compensate: each that started and is
+    not undone yet (one given up on is claimed as done, so a chain goes on),
+    and each skipped one that owns the saga's failure state."""
+    rows = (
+        SagaStep.objects.filter(saga_id=saga_id)
+        .exclude(status__in=[_T.PENDING, _T.COMPENSATED])
+        .values_list("index", "name", "status", "saga__kind", "saga__version")
+    )
+    owed = []
+    for index, name, status, kind, version in rows:
+        step = registry.get_definition(kind, version).steps[index]
+        if status != _T.SKIPPED or step.compensate_if_skipped:
+            owed.append((index, name))
+    return owed
 
 
 # --- claim ---------------------------------------------------------------------------
@@ -177,6 +206,7 @@ def claim_forward(*, saga_id, index: int, owner: str, task_id: str = "") -> Clai
                 version=row["version"],
                 throttled_seconds=row["throttled_seconds"],
                 saga_created_at=row["saga_created_at"],
+                retrying_since=row["retrying_since"],
                 context=row["context"],
             )
     # The row did not qualify for the one-statement claim (or this is not
@@ -191,7 +221,7 @@ def claim_forward(*, saga_id, index: int, owner: str, task_id: str = "") -> Clai
         # Succeeded: a duplicate delivery. The original continued the chain;
         # if it died before it could, the sweeper resumes the saga.
         return Refused(Refusal.OVER)
-    if remaining := held_by_someone_else(row, at):
+    if remaining := held_by_someone_else(row, at, owner):
         return _busy(remaining)
     # Conditional on what was read: attempts works as a version number, so
     # of two deliveries racing here exactly one wins.
@@ -216,12 +246,14 @@ def claim_compensation(*, saga_id, index: int, owner: str, task_id: str = "") ->
     saga, at = row.saga, now()
     if saga.status != _G.COMPENSATING:
         return Refused(Refusal.OVER)
-    if row.status not in NEEDS_COMPENSATION:
+    step = registry.get_definition(saga.kind, saga.version).steps[index]
+    skipped_but_owed = row.status == _T.SKIPPED and step.compensate_if_skipped
+    if row.status not in NEEDS_COMPENSATION and not skipped_but_owed:
         return Refused(Refusal.DONE)  # never started, or already undone / given up on
-    if remaining := held_by_someone_else(row, at):
+    if remaining := held_by_someone_else(row, at, owner):
         return _busy(remaining)
-    policy = registry.get_definition(saga.kind, saga.version).steps[index].compensation_retry
-    if row.compensation_attempts >= policy.max_attempts:
+    policy = step.compensation_retry
+    if policy.max_attempts is not None and row.compensation_attempts >= policy.max_attempts:
         exhausted = Claim.taken(row, saga, owner=owner, at=at)
         return Refused(Refusal.EXHAUSTED, claim=exhausted, error=row.last_error)
     won = SagaStep.objects.filter(
@@ -280,7 +312,12 @@ def _record_success_portable(claim: Claim, outputs: dict, *, at, last: bool) -> 
     """The portable record (SQLite): five statements in one transaction."""
     with transaction.atomic():
         held = SagaStep.objects.filter(id=claim.step_id, status=_T.RUNNING, lease_owner=claim.owner).update(
-            status=_T.SUCCEEDED, finished_at=at, lease_owner="", lease_expires_at=None, last_error=""
+            status=_T.SUCCEEDED,
+            finished_at=at,
+            lease_owner="",
+            lease_expires_at=None,
+            last_error="",
+            retrying_since=None,
         )
         if not held:
             return False
@@ -315,7 +352,7 @@ def record_compensation(claim: Claim, status: str, *, error: str = "", held: boo
     at = now()
     rows = SagaStep.objects.filter(id=claim.step_id)
     rows = rows.filter(lease_owner=claim.owner) if held else rows.exclude(status__in=[_T.COMPENSATED])
-    fields = {"status": status, "lease_owner": "", "lease_expires_at": None}
+    fields = {"status": status, "lease_owner": "", "lease_expires_at": None, "retrying_since": None}
     if status == _T.COMPENSATED:
         fields["compensated_at"] = at
     else:
@@ -342,6 +379,7 @@ def release(
     claim: Claim,
     *,
     polled: bool = False,
+    failed: bool = False,
     uncounted: bool = False,
     throttled_for: float = 0.0,
     error: str = "",
@@ -351,6 +389,8 @@ def release(
     """Give the lease back so the retry (or anyone) can claim the step again.
 
     ``polled``: the run found the world not ready (a poll, not a try).
+    ``failed``: the run failed transiently; the first of an unbroken run of
+    such failures starts the clock ``RetryPolicy.give_up_after`` runs on.
     ``uncounted``: the run never reached the outside world (it waited for a
     budget), so it does not count as an attempt; ``throttled_for`` seconds
     are added to the time not held against the step's deadline.
@@ -359,6 +399,9 @@ def release(
     fields: dict[str, Any] = {"lease_owner": "", "lease_expires_at": None}
     if polled:
         fields["polls"] = F("polls") + 1
+        fields["retrying_since"] = None  # the world answered: the failures ended
+    if failed:
+        fields["retrying_since"] = Coalesce(F("retrying_since"), at)
     if error:
         fields["last_error"] = error
     if uncounted:

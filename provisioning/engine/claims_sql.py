@@ -35,7 +35,8 @@ UPDATE {STEP} AS st
    AND (st.lease_expires_at IS NULL OR st.lease_expires_at <= %(at)s)
    AND sg.status IN (%(saga_pending)s, %(saga_running)s) AND NOT sg.cancel_requested
 RETURNING st.id, st.name, st.attempts, st.polls, st.compensation_attempts, st.started_at,
-          st.throttled_seconds, sg.kind, sg.version, sg.status, sg.context, sg.created_at
+          st.throttled_seconds, st.retrying_since, sg.kind, sg.version, sg.status, sg.context,
+          sg.created_at
 """
 
 # The saga row is updated while it runs forward, and also while it
@@ -45,7 +46,7 @@ RECORD_SQL = f"""
 WITH st AS (
     UPDATE {STEP}
        SET status = %(succeeded)s, finished_at = %(at)s, lease_owner = '', lease_expires_at = NULL,
-           last_error = ''
+           last_error = '', retrying_since = NULL
      WHERE id = %(step_id)s AND status = %(running)s AND lease_owner = %(owner)s
  RETURNING id
 ), sg AS (
@@ -100,7 +101,8 @@ def claim_row(*, saga_id, index: int, owner: str, task_id: str, at: datetime, ex
     if row is None:
         return None
     names = ("step_id", "name", "attempts", "polls", "compensation_attempts", "started_at")
-    names += ("throttled_seconds", "kind", "version", "saga_status", "context", "saga_created_at")
+    names += ("throttled_seconds", "retrying_since", "kind", "version", "saga_status", "context")
+    names += ("saga_created_at",)
     found = dict(zip(names, row, strict=True))
     if isinstance(found["context"], str):
         found["context"] = json.loads(found["context"])

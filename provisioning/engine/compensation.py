@@ -10,13 +10,16 @@ operator to retry (``saga_retry_compensation``).
 
 from __future__ import annotations
 
+from django.db import InterfaceError, OperationalError
+
 from provisioning.engine import claims, registry
 from provisioning.engine.claims import Claim, Refusal, Refused
+from provisioning.engine.config import engine_config
 from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
 from provisioning.engine.logs import short_error, step_log
 from provisioning.engine.models import StepStatus
 from provisioning.engine.next import Outcome
-from provisioning.engine.policies import backoff_delay
+from provisioning.engine.policies import backoff_delay, gives_up
 
 _T = StepStatus
 
@@ -51,16 +54,20 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
             countdown=round(delay, 2),
         )
         return Outcome.retry(delay)
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the task adapter retries, uncounted
     except Exception as exc:  # transient, or a bug: both worth retrying
         if not isinstance(exc, TransientError):
             logger.exception("compensation raised an undeclared error")
-        if claim.compensation_attempts >= policy.max_attempts:
-            return _give_up(
-                claim, f"gave up after {claim.compensation_attempts} attempts: {short_error(exc)}"
-            )
-        delay = backoff_delay(policy, claim.compensation_attempts, getattr(exc, "retry_after", None))
+        tries = claim.compensation_attempts
+        failing = claims.failing_for(claim)
+        default = engine_config().compensation_retry_seconds
+        if why := gives_up(policy, tries=tries, failing_for=failing, default=default):
+            return _give_up(claim, f"{why}: {short_error(exc)}")
+        delay = backoff_delay(policy, tries, getattr(exc, "retry_after", None))
         claims.release(
             claim,
+            failed=True,
             error=short_error(exc),
             event_name="compensation_retrying",
             countdown=round(delay, 2),

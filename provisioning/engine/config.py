@@ -25,6 +25,10 @@ class EngineConfig:
     # Seconds without progress after which the sweeper resumes a live saga.
     stall_timeout: float = 300.0
     sweep_interval: float = 60.0
+    # How long a step (and a compensation) retries an unbroken run of
+    # transient errors before it fails, unless its policy says otherwise.
+    transient_retry_seconds: float = 300.0
+    compensation_retry_seconds: float = 1800.0
     sweep_batch: int = 200
     # Messages stay in this process (the memory:// broker); with autostart the
     # first message sent starts an in-process worker.

@@ -10,12 +10,15 @@ undeclared exception: a bug) fails the step, which turns the saga around.
 
 from __future__ import annotations
 
+from django.db import InterfaceError, OperationalError
+
 from provisioning.engine import claims, registry
 from provisioning.engine.claims import Claim, LeaseLost, Refusal, Refused
+from provisioning.engine.config import engine_config
 from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
 from provisioning.engine.logs import short_error, step_log
 from provisioning.engine.next import Outcome
-from provisioning.engine.policies import RetryPolicy, backoff_delay
+from provisioning.engine.policies import RetryPolicy, backoff_delay, gives_up
 from provisioning.engine.turnaround import saga_begin_compensation
 
 
@@ -42,6 +45,11 @@ def step_run(*, saga_id, index: int, owner: str, task_id: str = "") -> Outcome:
     except PermanentError as exc:
         logger.warning("permanent error: %s", exc)
         return Outcome.fail(short_error(exc))
+    except (OperationalError, InterfaceError):
+        # The database went away under the step: not the step's failure. The
+        # task adapter retries on a fresh connection; the retry takes back
+        # this run's lease (an earlier try of the same task).
+        raise
     except Exception as exc:  # a bug in a step fails it like a permanent error
         logger.exception("step raised an undeclared error")
         return Outcome.fail(short_error(exc))
@@ -67,10 +75,15 @@ def _refused(saga_id, refused: Refused) -> Outcome:
 
 def _retry_later(claim: Claim, policy: RetryPolicy, exc: Exception) -> Outcome:
     tries = claim.attempts - claim.polls
-    if tries >= policy.max_attempts:
-        return Outcome.fail(f"gave up after {tries} attempts: {short_error(exc)}")
+    failing = claims.failing_for(claim)
+    if why := gives_up(
+        policy, tries=tries, failing_for=failing, default=engine_config().transient_retry_seconds
+    ):
+        return Outcome.fail(f"{why}: {short_error(exc)}")
     delay = backoff_delay(policy, tries, getattr(exc, "retry_after", None))
-    claims.release(claim, error=short_error(exc), event_name="step_retrying", countdown=round(delay, 2))
+    claims.release(
+        claim, failed=True, error=short_error(exc), event_name="step_retrying", countdown=round(delay, 2)
+    )
     return Outcome.retry(delay)
 
 
@@ -85,8 +98,7 @@ def _poll_later(claim: Claim, policy: RetryPolicy, exc: NotReady) -> Outcome:
 
 def _wait_for_budget(claim: Claim, policy: RetryPolicy, exc: Throttled) -> Outcome:
     delay = exc.retry_after if exc.retry_after is not None else policy.poll_interval
-    step_log(claim.saga_id, claim.index, claim.name).info(
-        "waiting %.1fs for the provider budget: %s", delay, exc
-    )
+    logger = step_log(claim.saga_id, claim.index, claim.name)
+    logger.info("waiting %.1fs for the provider budget: %s", delay, exc)
     claims.release(claim, uncounted=True, throttled_for=delay)
     return Outcome.retry(delay)

@@ -119,7 +119,9 @@ class SagaStep(StatusMachineMixin, models.Model):
             _T.COMPENSATING: {_T.COMPENSATED, _T.COMPENSATION_FAILED},
             _T.COMPENSATION_FAILED: {_T.COMPENSATING},
             _T.COMPENSATED: set(),
-            _T.SKIPPED: set(),
+            # skipped -> compensating: a step that owns the saga's failure
+            # state is undone even when it never ran (a cancel before it).
+            _T.SKIPPED: {_T.COMPENSATING},
         }
     )
 
@@ -149,6 +151,9 @@ class SagaStep(StatusMachineMixin, models.Model):
     # Time spent waiting for a shared budget (Throttled): not held against
     # the step's deadline.
     throttled_seconds = models.FloatField(default=0.0)
+    # When the current run of transient failures began (None while the step
+    # is not failing): transient errors are retried for a time, not a count.
+    retrying_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["saga", "index"]

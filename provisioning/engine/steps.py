@@ -79,7 +79,11 @@ class Step:
 
     name: ClassVar[str]
     retry: ClassVar[RetryPolicy] = RetryPolicy()
-    compensation_retry: ClassVar[RetryPolicy] = RetryPolicy(max_attempts=8, backoff_max=120.0)
+    compensation_retry: ClassVar[RetryPolicy] = RetryPolicy(backoff_max=60.0)
+    # A step that owns the saga's failure state (it marks the subject failed
+    # or cancelled in its undo) is compensated even when it never ran: a
+    # cancel that lands before the saga's first step still cancels.
+    compensate_if_skipped: ClassVar[bool] = False
 
     def execute(self, ctx: StepContext) -> Mapping[str, Any] | None:
         raise NotImplementedError

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import uuid
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError, connection, transaction
 
-from provisioning.engine import registry, wiring
+from provisioning.engine import owners, registry, wiring
 from provisioning.engine.compensation import compensation_run
 from provisioning.engine.forward import step_run
 from provisioning.engine.logs import log
@@ -40,7 +39,7 @@ class StepFailed(Exception):
 def _owner(task) -> str:
     # Unique per execution: a redelivered copy of the same message (same
     # task id) must not pass for the runner that holds the lease.
-    return f"{task.request.hostname or 'local'}:{task.request.id}:{uuid.uuid4().hex[:8]}"
+    return owners.this_run(task_id=task.request.id or "", tries=task.request.retries or 0)
 
 
 def _act(task, saga_id: str, outcome: Outcome):

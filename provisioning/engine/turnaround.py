@@ -52,6 +52,8 @@ def saga_begin_compensation(*, saga_id, error: str, cancelled: bool = False) -> 
         if not moved:
             return False
         SagaStep.objects.filter(saga_id=saga_id, status=_T.PENDING).update(status=_T.SKIPPED)
+        # Compensations count their own transient failures from scratch.
+        SagaStep.objects.filter(saga_id=saga_id).exclude(retrying_since=None).update(retrying_since=None)
         name = "saga_cancelled" if cancelled else "saga_compensating"
         event(saga_id, name, at=at, error=error).save()
     saga_log(saga_id).warning("compensating: %s", error)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from celery import chain, current_app
 
-from provisioning.engine.models import SagaStep, StepStatus
+from provisioning.engine import claims, inline
 
 STEP_TASK = "provisioning.step.{name}"
 COMPENSATE_TASK = "provisioning.compensate.{name}"
@@ -46,6 +46,9 @@ def forward_chain(saga_id, step_names: list[str], from_index: int = 0):
 
 
 def send_forward(saga_id, step_names: list[str], from_index: int = 0) -> None:
+    if _eager():
+        inline.run_forward(saga_id, len(step_names), from_index)
+        return
     _prepare()
     forward_chain(saga_id, step_names, from_index).apply_async()
 
@@ -65,18 +68,23 @@ def compensation_chain(saga_id, steps: list[tuple[int, str]]):
 
 def send_compensation(saga_id) -> None:
     """Send the compensation chain over every step that started and is not
-    undone yet (one given up on is claimed as done, so the chain goes on)."""
-    started = (
-        SagaStep.objects.filter(saga_id=saga_id)
-        .exclude(status__in=[StepStatus.PENDING, StepStatus.SKIPPED, StepStatus.COMPENSATED])
-        .values_list("index", "name")
-    )
+    undone yet (one given up on is claimed as done, so the chain goes on),
+    and every skipped step that owns the saga's failure state."""
+    owed = claims.compensation_owed(saga_id)
+    if _eager():
+        inline.run_compensation(saga_id, owed)
+        return
     _prepare()
-    compensation_chain(saga_id, list(started)).apply_async()
+    compensation_chain(saga_id, owed).apply_async()
 
 
 def send_sweep() -> None:
     current_app.send_task(SWEEP_TASK)
+
+
+def _eager() -> bool:
+    # Celery's eager chains cannot run a saga (see ``inline``).
+    return bool(current_app.conf.task_always_eager)
 
 
 def _prepare() -> None:

@@ -7,12 +7,14 @@ from provisioning.engine import registry
 from provisioning.engine.embedded import embedded_worker
 from provisioning.engine.models import SagaEvent
 from tests.support.embedded import quiesce
-from tests.support.fake_steps import FIVE_STEPS
+from tests.support.fake_steps import FIVE_STEPS, OWNED_FIVE, PATIENT_FIVE
 from tests.support.waiting import wait_for, wait_terminal  # noqa: F401 - re-exported to the tests
 
 
 @pytest.fixture(scope="session")
 def fake_definition():
+    registry.register(PATIENT_FIVE)
+    registry.register(OWNED_FIVE)
     return registry.register(FIVE_STEPS)
 
 

@@ -5,6 +5,8 @@ runs them exactly like the test process would.
 Context keys (all optional):
 - ``fail_at``: name of the step whose execute raises PermanentError;
 - ``flaky``: {name: n} — execute raises TransientError on its first n attempts;
+- ``db_down``: {name: n} — execute raises django.db.OperationalError (a lost
+  connection) on its first n attempts;
 - ``not_ready``: {name: n} — execute raises NotReady on its first n attempts;
 - ``slow``: {name: seconds} — execute sleeps after recording its effect;
 - ``slow_once``: {name: seconds} — the same, on the first attempt only;
@@ -16,6 +18,8 @@ event written at most once per saga and step (an idempotent side effect).
 """
 
 import time
+
+from django.db import OperationalError
 
 from provisioning.engine import (
     NotReady,
@@ -40,6 +44,8 @@ class FakeStep(Step):
 
     def execute(self, ctx: StepContext):
         _note(ctx, "fake.execute", attempt=ctx.attempt)
+        if ctx.attempt <= ctx.get("db_down", {}).get(self.name, 0):
+            raise OperationalError("server closed the connection unexpectedly")
         if ctx.attempt <= ctx.get("flaky", {}).get(self.name, 0):
             raise TransientError(f"{self.name} flaked", retry_after=0.01)
         if ctx.attempt <= ctx.get("not_ready", {}).get(self.name, 0):
@@ -74,6 +80,27 @@ def five_steps(kind: str = "fake_five") -> SagaDefinition:
 
 
 FIVE_STEPS = five_steps()
+
+
+class PatientStep(FakeStep):
+    """Retries transient errors for a time (no attempt count)."""
+
+    retry = RetryPolicy(
+        give_up_after=1.5, backoff_base=0.02, backoff_max=0.05, poll_interval=0.05, deadline=30
+    )
+
+
+class OwnerStep(FakeStep):
+    """Owns the saga's failure state: compensated even when it never ran."""
+
+    compensate_if_skipped = True
+
+
+# The same step names as FIVE_STEPS (their tasks exist in every worker), other rules.
+PATIENT_FIVE = SagaDefinition(kind="fake_patient", steps=tuple(PatientStep(f"s{i}") for i in range(5)))
+OWNED_FIVE = SagaDefinition(
+    kind="fake_owned", steps=(OwnerStep("s0"), *(FakeStep(f"s{i}") for i in range(1, 5)))
+)
 
 
 class NoopStep(Step):
