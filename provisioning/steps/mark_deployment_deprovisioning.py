@@ -17,6 +17,9 @@ class MarkDeploymentDeprovisioning(Step):
     """
 
     name = "mark_deployment_deprovisioning"
+    # It owns the failure state, so a cancel that lands before it ran still
+    # reaches its compensation (which is safe when execute never ran).
+    compensate_if_skipped = True
 
     def execute(self, ctx: StepContext) -> None:
         with deployment_errors(ctx["deployment_id"]):

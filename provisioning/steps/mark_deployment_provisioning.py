@@ -18,6 +18,9 @@ class MarkDeploymentProvisioning(Step):
     """
 
     name = "mark_deployment_provisioning"
+    # It owns the failure state, so a cancel that lands before it ran still
+    # reaches its compensation (which is safe when execute never ran).
+    compensate_if_skipped = True
 
     def execute(self, ctx: StepContext) -> None:
         with deployment_errors(ctx["deployment_id"]):

@@ -13,10 +13,13 @@ class PointDeploymentDns(Step):
     droplet's IPv4; outputs ``dns_previous`` (the record as it was, or
     ``None`` when there was none) and ``dns_record_id``.
 
+    Before it writes, it checkpoints ``dns_previous`` through the engine
+    (committed before the write leaves), so a retry after a lost answer,
+    which finds its own address already in the record, still knows the
+    record that stood before, and the compensation restores it.
+
     Idempotent: a record already pointing at the droplet's address is left
-    as it is. Such a record can only be this saga's own write (the address is
-    new), so a retry after a lost answer records ``dns_previous`` as ``None``:
-    the one case where an earlier record's value cannot be restored.
+    as it is.
 
     Compensation: puts the previous record back (data and TTL), or deletes
     the record when there was none before, but only while it still points at
@@ -30,13 +33,19 @@ class PointDeploymentDns(Step):
         gw, domain, name, ipv4 = gateway(), ctx["dns_domain"], ctx["dns_name"], ctx["ipv4"]
         with gateway_errors():
             current = gw.record_find(domain, name, type="A")
+            if "dns_previous" in ctx:
+                previous = ctx["dns_previous"]  # an earlier try's checkpoint
+            else:
+                # Not ours yet (the address is new): this is the before-image.
+                previous = None if current is not None and current.data == ipv4 else _record_image(current)
+                ctx.checkpoint(dns_previous=previous)
             if current is not None and current.data == ipv4:
-                return {"dns_previous": None, "dns_record_id": current.id}
+                return {"dns_previous": previous, "dns_record_id": current.id}
             if current is None:
                 record = gw.record_create(domain, type="A", name=name, data=ipv4, ttl=DEFAULT_TTL)
             else:
                 record = gw.record_update(domain, current.id, data=ipv4)
-        return {"dns_previous": _record_image(current), "dns_record_id": record.id}
+        return {"dns_previous": previous, "dns_record_id": record.id}
 
     def compensate(self, ctx: StepContext) -> None:
         gw, domain, name = gateway(), ctx["dns_domain"], ctx["dns_name"]
