@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -41,3 +42,18 @@ def tenant(db):
 @pytest.fixture
 def tenant_user(db, tenant):
     return factories.UserFactory(tenant=tenant)
+
+
+# A tenant and its user's API client, with committed rows: what saga tests
+# (whose workers run in other threads or processes) need.
+@pytest.fixture
+def acme(transactional_db):
+    return factories.TenantFactory(slug="acme")
+
+
+@pytest.fixture
+def alice_client(acme):
+    user = factories.UserFactory(username="alice", tenant=acme)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client

@@ -5,13 +5,10 @@ transaction commits; a rollback compensates and the POST still answers 202."""
 
 import pytest
 from celery import current_app
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentStatus
 from inventory.models import CloudResource, ResourceStatus
 from provisioning.engine.models import Saga, SagaStatus
-from tests import factories
 from tests.provisioning import helpers as h
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -28,16 +25,8 @@ def eager(request, settings, sim):
     conf.task_always_eager, conf.task_eager_propagates = before
 
 
-@pytest.fixture
-def client(transactional_db):
-    user = factories.UserFactory(username="alice", tenant=factories.TenantFactory(slug="acme"))
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return api
-
-
-def test_eager_post_provisions_before_it_answers(eager, sim, client):
-    response = client.post("/api/deployments/", h.BODY, format="json")
+def test_eager_post_provisions_before_it_answers(eager, sim, alice_client):
+    response = alice_client.post("/api/deployments/", h.BODY, format="json")
 
     assert response.status_code == 202, response.content
     body = response.json()
@@ -49,10 +38,10 @@ def test_eager_post_provisions_before_it_answers(eager, sim, client):
     assert h.a_record(sim, "web-acme")["data"] == h.droplet_ipv4(droplet)
 
 
-def test_eager_rollback_compensates_and_the_post_still_answers_202(eager, sim, client):
+def test_eager_rollback_compensates_and_the_post_still_answers_202(eager, sim, alice_client):
     h.fault_permanent_at(sim, "point_deployment_dns")
 
-    response = client.post("/api/deployments/", h.BODY, format="json")
+    response = alice_client.post("/api/deployments/", h.BODY, format="json")
 
     assert response.status_code == 202, response.content
     assert response.json()["status"] == "cancelled"

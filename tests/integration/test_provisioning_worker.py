@@ -3,13 +3,10 @@ worker process on the real Redis and PostgreSQL, and ``python -m dosim`` as a
 separate process on a port. The API is called in this process."""
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentStatus
 from inventory.models import CloudResource, ResourceStatus
 from provisioning.engine.models import SagaStatus
-from tests import factories
 from tests.provisioning import helpers as h
 
 pytestmark = pytest.mark.integration
@@ -17,17 +14,9 @@ pytestmark = pytest.mark.integration
 FAST = {"ARCADIA_DROPLET_POLL_INTERVAL": "0.1", "ARCADIA_DROPLET_ACTIVE_TIMEOUT": "30"}
 
 
-@pytest.fixture
-def client(transactional_db):
-    user = factories.UserFactory(username="alice", tenant=factories.TenantFactory(slug="acme"))
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return api
-
-
-def test_happy_path_on_a_worker_process(dosim_process, celery_worker_process, client):
+def test_happy_path_on_a_worker_process(dosim_process, celery_worker_process, alice_client):
     celery_worker_process(env=FAST)
-    response = client.post("/api/deployments/", h.BODY, format="json")
+    response = alice_client.post("/api/deployments/", h.BODY, format="json")
     assert response.status_code == 202
 
     saga = h.wait_saga(response.json()["saga"]["id"], timeout=90)
@@ -40,13 +29,13 @@ def test_happy_path_on_a_worker_process(dosim_process, celery_worker_process, cl
     assert h.a_record(dosim_process, "web-acme")["data"] == h.droplet_ipv4(droplet) == resource.ipv4
 
 
-def test_dns_failure_rolls_back_on_a_worker_process(dosim_process, celery_worker_process, client):
+def test_dns_failure_rolls_back_on_a_worker_process(dosim_process, celery_worker_process, alice_client):
     h.dns_seed(dosim_process, "web-acme", "198.51.100.7", ttl=1800)
     dns_before = h.records(dosim_process)
     h.fault_permanent_at(dosim_process, "point_deployment_dns")
     celery_worker_process(env=FAST)
 
-    response = client.post("/api/deployments/", h.BODY, format="json")
+    response = alice_client.post("/api/deployments/", h.BODY, format="json")
     saga = h.wait_saga(response.json()["saga"]["id"], timeout=90)
 
     assert saga.status == SagaStatus.COMPENSATED, saga.error

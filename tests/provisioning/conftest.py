@@ -4,12 +4,9 @@ real PostgreSQL (``transactional_db``: the worker thread must see commits)."""
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from provisioning.engine import registry
 from provisioning.engine.embedded import embedded_worker
-from tests import factories
 from tests.provisioning import faulty
 from tests.support.embedded import quiesce
 
@@ -45,16 +42,3 @@ def provisioner(transactional_db, _provisioning_worker, sim, settings):
     yield _provisioning_worker
     # Before the database teardown: nothing of this test may run later.
     quiesce()
-
-
-@pytest.fixture
-def acme(transactional_db):
-    return factories.TenantFactory(slug="acme")
-
-
-@pytest.fixture
-def alice_client(acme):
-    user = factories.UserFactory(username="alice", tenant=acme)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
