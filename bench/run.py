@@ -45,7 +45,11 @@ def main(argv=None) -> int:
         # Production-like: with DEBUG every query is kept in memory.
         "DEBUG": "false",
     }
-    with Stack(database="arcadia_bench", redis_db=4, env=fast) as stack:
+    # Several checkouts share the machine's PostgreSQL and Redis: each can
+    # name its own database and Redis db so that two runs never collide.
+    database = os.environ.get("BENCH_DATABASE", "arcadia_bench")
+    redis_db = int(os.environ.get("BENCH_REDIS_DB", "4"))
+    with Stack(database=database, redis_db=redis_db, env=fast) as stack:
         stack.prepare_database()
         sim = _start_simulator(stack)
         _django_setup(stack)
