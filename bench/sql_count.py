@@ -41,8 +41,8 @@ def _publish_counts(**_kwargs) -> None:
         return
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     pipe = client.pipeline()
-    for keyword, n in _counts.items():
-        pipe.hincrby(COUNT_KEY, keyword, n)
+    for kind, n in _counts.items():
+        pipe.hincrby(COUNT_KEY, kind, n)
     pipe.execute()
     _counts.clear()
 
