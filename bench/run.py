@@ -30,6 +30,7 @@ import collections
 import contextlib
 import json
 import os
+import signal
 import statistics
 import sys
 import time
@@ -45,6 +46,9 @@ REGION, SIZE, IMAGE = "nyc3", "s-1vcpu-1gb", "ubuntu-24-04-x64"
 
 def main(argv=None) -> int:
     args = _parse(argv)
+    # SIGTERM (and SIGINT, which a shell ignores in background jobs) must
+    # still stop every process the stack started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     figures: dict = {"args": vars(args)}
     fast = {
         "ARCADIA_DROPLET_POLL_INTERVAL": "0.2",
@@ -73,7 +77,8 @@ def main(argv=None) -> int:
         rounds = []
         for r in range(args.rounds):
             plain = bench_plain(stack, sim, args.n, prefix=f"p{r}-")
-            sagas = bench_sagas(sim, tenant, args.n, prefix=f"thr{r}-", stack=stack)
+            with _profiled(stack, figures, on=args.profile and r == 0):
+                sagas = bench_sagas(sim, tenant, args.n, prefix=f"thr{r}-", stack=stack)
             rounds.append({"plain": plain, "sagas": sagas})
         figures["rounds"] = rounds
         figures["plain"] = _median_phase([x["plain"] for x in rounds])
@@ -96,6 +101,22 @@ def main(argv=None) -> int:
         figures["machine_after"] = _uptime()
     _report(figures, args.output)
     return 0
+
+
+@contextlib.contextmanager
+def _profiled(stack, figures: dict, on: bool):
+    """Sample the worker's pool processes with py-spy while the block runs."""
+    if not on:
+        yield
+        return
+    from bench import profile
+
+    raw = RESULTS / "profile-sagas.txt"
+    pid = stack.procs["worker"].pid
+    with profile.Profile(pid, raw):
+        yield
+    figures["profile"] = profile.top(raw, exclude_pid=pid)
+    profile.print_top(figures["profile"])
 
 
 def _uptime() -> str:
@@ -126,6 +147,9 @@ def _parse(argv):
     parser.add_argument("--scale-n", type=int, default=1000, help="sagas in flight in the scale phase")
     parser.add_argument("--scale-seconds", type=float, default=120.0, help="bound of the scale phase")
     parser.add_argument("--quick", action="store_true", help="throughput and queries only")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the pool processes in the first saga round"
+    )
     parser.add_argument("--output", default=str(RESULTS / "bench.json"))
     return parser.parse_args(argv)
 
