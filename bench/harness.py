@@ -106,12 +106,15 @@ class Stack:
     def manage(self, *args: str):
         subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
 
-    def start(self, name: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
+    def start(
+        self, name: str, argv: list[str], env: dict | None = None, unset: tuple[str, ...] = ()
+    ) -> subprocess.Popen:
         log = open(ROOT / "bench" / "results" / f"{name}.log", "w")  # noqa: SIM115 - closed in stop()
+        full_env = {k: v for k, v in {**self.env, **(env or {})}.items() if k not in unset}
         proc = subprocess.Popen(
             argv,
             cwd=ROOT,
-            env={**self.env, **(env or {})},
+            env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -170,7 +173,9 @@ class Stack:
         argv += [f"--concurrency={concurrency}", "--loglevel=WARNING", f"--hostname={name}@%h"]
         if include:
             argv += ["--include", include]
-        proc = self.start(name, argv, env=env)
+        # Only Arcadia's worker is a Django process.
+        unset = () if app == "arcadia" else ("DJANGO_SETTINGS_MODULE",)
+        proc = self.start(name, argv, env=env, unset=unset)
         hostname = f"{name}@{socket.gethostname()}"
         wait_until(lambda: self._worker_ready(proc, hostname), timeout=60, what=f"celery worker {name}")
         return proc

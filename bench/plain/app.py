@@ -10,12 +10,16 @@ backend, the same time limits and visibility timeout. Task events stay off
 """
 
 import os
+import sys
 
-from celery import Celery
+from celery import Celery, signals
 
 QUEUE = "plain"  # its own queue: Arcadia's worker on the same broker never sees these
 
-app = Celery("plain", broker=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
+# No fixups: Celery's Django fixup would otherwise, seeing DJANGO_SETTINGS_MODULE,
+# set Django up in this worker, which imports ``arcadia`` and with it
+# Arcadia's signal handlers (Celery's signals are process-wide).
+app = Celery("plain", broker=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"), fixups=())
 app.conf.update(
     include=["bench.plain.chain"],
     task_default_queue=QUEUE,
@@ -31,3 +35,11 @@ app.conf.update(
     broker_transport_options={"visibility_timeout": 3600},
     broker_connection_retry_on_startup=True,
 )
+
+
+@signals.worker_init.connect
+def refuse_to_run_with_arcadia_loaded(**_kwargs) -> None:
+    """The baseline means nothing if Arcadia's code runs in it: fail loudly."""
+    loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("arcadia", "django", "provisioning"))
+    if loaded:
+        raise RuntimeError(f"the plain-Celery baseline loaded Arcadia or Django: {loaded[:5]}")
