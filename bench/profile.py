@@ -5,9 +5,9 @@ py-spy (``requirements-dev.txt``) attaches to the worker's main process
 with ``--subprocesses`` and samples every pool process from outside (no
 code in the worker, non-blocking, 100 Hz). The raw output (one line per
 distinct stack with its sample count) is kept in ``bench/results/`` and
-summed here per function: *own* samples (the function was running) and
-*total* samples (it was anywhere on the stack), over the pool processes
-only. Idle samples (a pool process waiting for its next task) are not
+summed here per function: *own* samples (the function was running) and,
+for Arcadia's own functions, *total* samples (it was anywhere on the
+stack), over the pool processes only. Idle samples (a pool process waiting for its next task) are not
 recorded by py-spy.
 """
 
@@ -51,18 +51,19 @@ def top(raw: Path, *, exclude_pid: int, n: int = 5) -> dict:
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
-        frames = stack.split(";")
-        match = _PROCESS.match(frames[0])
-        if match and int(match.group(1)) == exclude_pid:
-            continue
-        frames = frames[1:] if match else frames
-        if not frames:
+        # With --subprocesses a stack starts with its process ancestry:
+        # "process <main>:...;process <pool child>:...;<frames>".
+        frames, pid = stack.split(";"), None
+        while frames and (match := _PROCESS.match(frames[0])):
+            pid, frames = int(match.group(1)), frames[1:]
+        if pid == exclude_pid or not frames:
             continue
         count = int(count)
         samples += count
         own[frames[-1]] += count
         for frame in set(frames):
-            total[frame] += count
+            if _ours(frame):
+                total[frame] += count
 
     def rows(counter):
         return [{"function": f, "share": round(c / max(1, samples), 3)} for f, c in counter.most_common(n)]
@@ -70,9 +71,18 @@ def top(raw: Path, *, exclude_pid: int, n: int = 5) -> dict:
     return {"samples": samples, "own": rows(own), "total": rows(total)}
 
 
+OURS = ("arcadia/", "provisioning/", "deployments/", "inventory/")
+
+
+def _ours(frame: str) -> bool:
+    """A frame of Arcadia's code (py-spy names files relative to sys.path)."""
+    return frame.rpartition(" (")[2].startswith(OURS)
+
+
 def print_top(figures: dict) -> None:
     print(f"  profile of the pool processes, saga phase ({figures['samples']} samples):")
     for kind in ("own", "total"):
-        print(f"    top {len(figures[kind])} by {kind} time:")
+        what = "own time" if kind == "own" else "total time, Arcadia's functions"
+        print(f"    top {len(figures[kind])} by {what}:")
         for row in figures[kind]:
             print(f"      {100 * row['share']:5.1f}%  {row['function']}")
