@@ -163,9 +163,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # connection for this many tasks; the engine retries a task whose
 # connection broke (provisioning/tasks.py).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
-# Flower sees tasks only when workers send events.
-CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
+# Task events are off until someone listens. Flower (``enable_events``, on
+# by default) broadcasts ``enable_events`` every 5 s, which switches task
+# events on in every worker it reaches, including ones started later; its
+# task list is built from the worker's events (received, started,
+# succeeded...). Sending them from the start cost a plain Celery worker
+# about 40 % of its throughput here. ``task-sent`` comes from the publisher
+# (this setting is read by whoever sends the task, not by the worker) and no
+# broadcast turns it on: Flower then shows a task from ``received`` on.
+# Monitoring that does not broadcast ``enable_events`` sets these to true.
+CELERY_WORKER_SEND_TASK_EVENTS = env.bool("CELERY_WORKER_SEND_TASK_EVENTS", default=False)
+CELERY_TASK_SEND_SENT_EVENT = env.bool("CELERY_TASK_SEND_SENT_EVENT", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- DigitalOcean and the simulator -------------------------------------------

@@ -52,6 +52,18 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int, *, with_reaped_children: bool = False) -> float:
+    """User + system CPU of one process so far, from ``/proc/<pid>/stat``;
+    with ``with_reaped_children`` also what its exited, reaped children
+    spent (a pool process the worker replaced)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # The command name (field 2) may hold spaces: count from the ')' after it.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+    ticks = utime + stime + (cutime + cstime if with_reaped_children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def child_pids(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
@@ -66,6 +78,7 @@ class Stack:
     env: dict = field(default_factory=dict)
     procs: dict = field(default_factory=dict)
     dosim_url: str = ""
+    _control: object = None
 
     def __post_init__(self):
         self.env = {
@@ -93,12 +106,15 @@ class Stack:
     def manage(self, *args: str):
         subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
 
-    def start(self, name: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
+    def start(
+        self, name: str, argv: list[str], env: dict | None = None, unset: tuple[str, ...] = ()
+    ) -> subprocess.Popen:
         log = open(ROOT / "bench" / "results" / f"{name}.log", "w")  # noqa: SIM115 - closed in stop()
+        full_env = {k: v for k, v in {**self.env, **(env or {})}.items() if k not in unset}
         proc = subprocess.Popen(
             argv,
             cwd=ROOT,
-            env={**self.env, **(env or {})},
+            env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -144,22 +160,46 @@ class Stack:
         return base
 
     def start_worker(
-        self, name: str = "worker", concurrency: int = 2, include: str = "", env: dict | None = None
+        self,
+        name: str = "worker",
+        concurrency: int = 2,
+        include: str = "",
+        env: dict | None = None,
+        app: str = "arcadia",
     ) -> subprocess.Popen:
-        argv = [PYTHON, "-m", "celery", "-A", "arcadia", "worker", "--pool=prefork"]
+        """A prefork worker of ``app`` (Arcadia's by default; ``bench.plain.app``
+        for the plain-Celery baseline)."""
+        argv = [PYTHON, "-m", "celery", "-A", app, "worker", "--pool=prefork"]
         argv += [f"--concurrency={concurrency}", "--loglevel=WARNING", f"--hostname={name}@%h"]
         if include:
             argv += ["--include", include]
-        proc = self.start(name, argv, env=env)
-        wait_until(lambda: self._worker_ready(proc), timeout=60, what=f"celery worker {name}")
+        # Only Arcadia's worker is a Django process.
+        unset = () if app == "arcadia" else ("DJANGO_SETTINGS_MODULE",)
+        proc = self.start(name, argv, env=env, unset=unset)
+        hostname = f"{name}@{socket.gethostname()}"
+        wait_until(lambda: self._worker_ready(proc, hostname), timeout=60, what=f"celery worker {name}")
         return proc
 
-    def _worker_ready(self, proc) -> bool:
+    def _worker_ready(self, proc, hostname: str) -> bool:
         if proc.poll() is not None:
             raise RuntimeError(f"worker exited with {proc.returncode}; see bench/results/")
-        from arcadia.celery import app  # the bench process shares the broker
+        replies = self.control_app().control.ping(destination=[hostname], timeout=0.5)
+        return bool(replies) and len(child_pids(proc.pid)) > 0
 
-        return bool(app.control.ping(timeout=0.5)) and len(child_pids(proc.pid)) > 0
+    def control_app(self):
+        """A bare Celery app on this stack's broker, for remote control
+        (pings) of any worker, Arcadia's or the plain baseline's."""
+        if self._control is None:
+            from celery import Celery
+
+            self._control = Celery("bench-control", broker=self.env["CELERY_BROKER_URL"])
+        return self._control
+
+    def worker_cpu_seconds(self, name: str = "worker") -> float:
+        """CPU the worker has spent so far: its main process and its pool."""
+        proc = self.procs[name]
+        pool = sum(cpu_seconds(pid) for pid in child_pids(proc.pid))
+        return cpu_seconds(proc.pid, with_reaped_children=True) + pool
 
     def worker_peak_rss_mb(self, name: str = "worker") -> float:
         """The largest peak RSS among the worker's processes: the main one

@@ -2,9 +2,15 @@
 
 Phases (each prints as it goes; the table and a JSON file come at the end):
 
-1. bare chains — N chains of 7 no-op tasks, same delivery settings;
-2. sagas — N provisioning sagas started through the service layer, the
-   simulator with zero delays, timed until every deployment is active;
+0. counted — SQL statements per saga: a few sagas on a worker that counts
+   every statement its pool processes send (``bench/sql_count.py``), and
+   the service layer's, counted in this process;
+1. plain Celery, then sagas, in interleaved rounds (``--rounds``; medians):
+   N chains of the plain-Celery baseline (``bench/plain/``: no Arcadia code,
+   the same delivery settings and external work), then N provisioning sagas
+   started through the service layer, the simulator with zero delays, each
+   timed until every chain or deployment is done, with the worker's CPU
+   seconds (``/proc``: main and pool processes) over the phase;
 3. cost — DB queries per step transition, DigitalOcean calls per
    deployment with the simulator's boot delay at 20 s and 100 in flight;
 4. API — requests/s and p50/p99 of GET detail, POST create and a trivial
@@ -20,9 +26,12 @@ ratios from the same run.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import json
 import os
+import signal
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -37,6 +46,9 @@ REGION, SIZE, IMAGE = "nyc3", "s-1vcpu-1gb", "ubuntu-24-04-x64"
 
 def main(argv=None) -> int:
     args = _parse(argv)
+    # SIGTERM (and SIGINT, which a shell ignores in background jobs) must
+    # still stop every process the stack started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     figures: dict = {"args": vars(args)}
     fast = {
         "ARCADIA_DROPLET_POLL_INTERVAL": "0.2",
@@ -44,17 +56,41 @@ def main(argv=None) -> int:
         "CONN_MAX_AGE": "60",
         # Production-like: with DEBUG every query is kept in memory.
         "DEBUG": "false",
+        # The plain baseline's python-digitalocean: the same timeout as the gateway's.
+        "PYTHON_DIGITALOCEAN_REQUEST_TIMEOUT_SEC": "15",
     }
-    with Stack(database="arcadia_bench", redis_db=4, env=fast) as stack:
+    # Several checkouts share the machine's PostgreSQL and Redis: each can
+    # name its own database and Redis db so that two runs never collide.
+    database = os.environ.get("BENCH_DATABASE", "arcadia_bench")
+    redis_db = int(os.environ.get("BENCH_REDIS_DB", "4"))
+    with Stack(database=database, redis_db=redis_db, env=fast) as stack:
         stack.prepare_database()
         sim = _start_simulator(stack)
         _django_setup(stack)
-        stack.start_worker(concurrency=args.concurrency, include="bench.tasks")
         tenant = _tenant()
+        print(f"  machine: {_uptime()}")
 
-        figures["bare"] = bench_bare_chains(args.n)
-        figures["sagas"] = bench_sagas(sim, tenant, args.n, prefix="thr")
-        figures["ratio"] = round(figures["sagas"]["per_s"] / figures["bare"]["per_s"], 3)
+        figures["sql"] = bench_sql_per_saga(stack, sim, tenant, args.count_n)
+        stack.start_worker(concurrency=args.concurrency)
+        stack.start_worker(name="plain", app="bench.plain.app", concurrency=args.concurrency)
+        plain_prepare(stack)
+        rounds = []
+        for r in range(args.rounds):
+            plain = bench_plain(stack, sim, args.n, prefix=f"p{r}-")
+            with _profiled(stack, figures, on=args.profile and r == 0):
+                sagas = bench_sagas(sim, tenant, args.n, prefix=f"thr{r}-", stack=stack)
+            rounds.append({"plain": plain, "sagas": sagas})
+        figures["rounds"] = rounds
+        figures["plain"] = _median_phase([x["plain"] for x in rounds])
+        figures["sagas"] = _median_phase([x["sagas"] for x in rounds])
+        figures["ratio"] = round(figures["sagas"]["per_s"] / figures["plain"]["per_s"], 3)
+        figures["ratio_by_round"] = [round(x["sagas"]["per_s"] / x["plain"]["per_s"], 3) for x in rounds]
+        print(
+            f"  sagas/s / plain chains/s: {figures['ratio']} (rounds: {figures['ratio_by_round']}); "
+            f"worker CPU per saga {figures['sagas']['cpu_ms_per']} ms, "
+            f"per plain chain {figures['plain']['cpu_ms_per']} ms"
+        )
+        stack.stop("plain")
         figures["queries"] = bench_queries_per_transition()
         figures["rss_after_throughput_mb"] = round(stack.worker_peak_rss_mb(), 1)
         if not args.quick:
@@ -62,15 +98,48 @@ def main(argv=None) -> int:
             figures["api"] = bench_api(stack, tenant, args.api_seconds)
             figures["scale"] = bench_scale(stack, sim, tenant, args.scale_n, args.scale_seconds)
         figures["worker_peak_rss_mb"] = round(stack.worker_peak_rss_mb(), 1)
+        figures["machine_after"] = _uptime()
     _report(figures, args.output)
     return 0
+
+
+@contextlib.contextmanager
+def _profiled(stack, figures: dict, on: bool):
+    """Sample the worker's pool processes with py-spy while the block runs."""
+    if not on:
+        yield
+        return
+    from bench import profile
+
+    raw = RESULTS / "profile-sagas.txt"
+    pid = stack.procs["worker"].pid
+    with profile.Profile(pid, raw):
+        yield
+    figures["profile"] = profile.top(raw, exclude_pid=pid)
+    profile.print_top(figures["profile"])
+
+
+def _uptime() -> str:
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return f"load average {', '.join(load)} on {os.cpu_count()} cores"
+
+
+def _median_phase(phases: list[dict]) -> dict:
+    """The median round of a phase (by rate), with every round's rate."""
+    ordered = sorted(phases, key=lambda p: p["per_s"])
+    middle = dict(ordered[(len(ordered) - 1) // 2])
+    middle["per_s_rounds"] = [p["per_s"] for p in phases]
+    middle["cpu_ms_per"] = statistics.median(p["cpu_ms_per"] for p in phases)
+    return middle
 
 
 def _parse(argv):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("-n", type=int, default=300, help="sagas and bare chains in the throughput phase")
+    parser.add_argument("-n", type=int, default=300, help="sagas and plain chains per throughput round")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds of plain chains and sagas")
+    parser.add_argument("--count-n", type=int, default=20, help="sagas in the counted (SQL) phase")
     parser.add_argument("--concurrency", type=int, default=2, help="prefork processes of the worker")
     parser.add_argument("--in-flight", type=int, default=100, help="sagas in the API-call-count phase")
     parser.add_argument("--boot-delay", type=float, default=20.0, help="simulated droplet boot, seconds")
@@ -78,6 +147,9 @@ def _parse(argv):
     parser.add_argument("--scale-n", type=int, default=1000, help="sagas in flight in the scale phase")
     parser.add_argument("--scale-seconds", type=float, default=120.0, help="bound of the scale phase")
     parser.add_argument("--quick", action="store_true", help="throughput and queries only")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the pool processes in the first saga round"
+    )
     parser.add_argument("--output", default=str(RESULTS / "bench.json"))
     return parser.parse_args(argv)
 
@@ -103,22 +175,90 @@ def _tenant():
     return tenant
 
 
-# --- 1. bare chains -------------------------------------------------------------
-def bench_bare_chains(n: int) -> dict:
+# --- 0. counted ---------------------------------------------------------------------
+WRITE_KEYWORDS = ("INSERT", "UPDATE", "DELETE", "WITH")  # WITH: the fast path's data-modifying CTE
+
+
+def bench_sql_per_saga(stack, sim, tenant, n: int) -> dict:
+    """SQL statements per saga, counted: the worker's (every statement its
+    pool processes send, ``bench/sql_count.py``) and the service layer's
+    (``deployment_create`` in this process)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import sql_count
+
+    stack.start_worker(name="counted", include="bench.sql_count")
+    sql_count.reset()
+    sim.reset(boot_delay=0)
+    with CaptureQueriesContext(connection) as service:
+        ids = start_sagas(tenant, n, prefix="count")
+    outcome = wait_settled(ids, timeout=300)
+    time.sleep(1.0)  # the last task's counts leave after it returns
+    worker = sql_count.counts()
+    stack.stop("counted")
+    service_kinds = collections.Counter(sql_count.keyword(q["sql"]) for q in service)
+    per = {k: round(v / n, 2) for k, v in sorted(worker.items())}
+    figures = {
+        "sagas": n,
+        "outcome": outcome,
+        "worker_per_saga": round(sum(worker.values()) / n, 2),
+        "worker_writes_per_saga": round(sum(v for k, v in worker.items() if k in WRITE_KEYWORDS) / n, 2),
+        "worker_by_keyword": per,
+        "service_per_saga": round(len(service) / n, 2),
+        "service_writes_per_saga": round(
+            sum(v for k, v in service_kinds.items() if k in WRITE_KEYWORDS) / n, 2
+        ),
+        "service_by_keyword": {k: round(v / n, 2) for k, v in sorted(service_kinds.items())},
+        "api_calls_per_deployment": round(_api_calls(sim) / n, 2),
+    }
+    figures["per_saga"] = round(figures["worker_per_saga"] + figures["service_per_saga"], 2)
+    print(
+        f"  SQL statements per saga (counted, {n} sagas {outcome}): {figures['per_saga']} = "
+        f"worker {figures['worker_per_saga']} {per} + service layer {figures['service_per_saga']} "
+        f"{figures['service_by_keyword']}; writes: worker {figures['worker_writes_per_saga']}, "
+        f"service {figures['service_writes_per_saga']}"
+    )
+    return figures
+
+
+# --- 1. plain Celery -----------------------------------------------------------------
+def plain_prepare(stack) -> None:
+    import psycopg2
+
+    from bench.plain.chain import SCHEMA
+
+    with psycopg2.connect(stack.env["DATABASE_URL"]) as db, db.cursor() as cur:
+        cur.execute(SCHEMA)
+
+
+def bench_plain(stack, sim, n: int, prefix: str) -> dict:
+    import psycopg2
     import redis
-    from celery import chain
-    from django.conf import settings
 
-    from bench.tasks import DONE_KEY, done, noop
+    from bench.plain.chain import DONE_KEY, WRITES, publish
 
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    sim.reset(boot_delay=0)
+    client = redis.Redis.from_url(stack.env["CELERY_BROKER_URL"])
     client.delete(DONE_KEY)
+    db = psycopg2.connect(stack.env["DATABASE_URL"])
+    cpu = stack.worker_cpu_seconds("plain")
     started = time.perf_counter()
-    for _ in range(n):
-        chain(*[noop.si() for _ in range(6)], done.si()).apply_async()
-    wait_until(lambda: int(client.get(DONE_KEY) or 0) >= n, timeout=600, interval=0.05, what="bare chains")
+    with db.cursor() as cur:
+        for i in range(n):
+            publish(cur, f"{prefix}{i}", service_writes=PLAIN_SERVICE_WRITES)
+    wait_until(lambda: int(client.get(DONE_KEY) or 0) >= n, timeout=600, interval=0.05, what="plain chains")
     elapsed = time.perf_counter() - started
-    return _rate("bare chains", n, elapsed)
+    db.close()
+    figures = _rate("plain Celery chains", n, elapsed, cpu=stack.worker_cpu_seconds("plain") - cpu)
+    figures["api_calls_per_chain"] = round(_api_calls(sim) / max(1, n), 2)
+    figures["sql_writes_per_chain"] = sum(map(len, WRITES)) + PLAIN_SERVICE_WRITES
+    return figures
+
+
+# The service layer's writes per saga (``make bench``, counted phase), which
+# the plain publisher makes too, in one transaction.
+PLAIN_SERVICE_WRITES = 5
 
 
 # --- 2. sagas ----------------------------------------------------------------------
@@ -148,13 +288,15 @@ def wait_settled(ids: list[int], timeout: float) -> dict:
     return {status: list(rows).count(status) for status in set(rows)}
 
 
-def bench_sagas(sim, tenant, n: int, prefix: str) -> dict:
+def bench_sagas(sim, tenant, n: int, prefix: str, stack) -> dict:
     sim.reset(boot_delay=0)
+    cpu = stack.worker_cpu_seconds()
     started = time.perf_counter()
     ids = start_sagas(tenant, n, prefix)
     outcome = wait_settled(ids, timeout=900)
     elapsed = time.perf_counter() - started
-    figures = _rate("provisioning sagas", outcome.get("active", 0), elapsed)
+    cpu = stack.worker_cpu_seconds() - cpu
+    figures = _rate("provisioning sagas", outcome.get("active", 0), elapsed, cpu=cpu)
     figures["outcome"] = outcome
     figures["api_calls_per_deployment"] = round(_api_calls(sim) / max(1, n), 2)
     return figures
@@ -186,7 +328,7 @@ def bench_api_calls(stack, sim, tenant, n: int, boot_delay: float) -> dict:
     worker runs with the real API's defaults (boot wait, 5 s polls)."""
     real_ish = {"ARCADIA_DROPLET_BOOT_WAIT": str(boot_delay), "ARCADIA_DROPLET_POLL_INTERVAL": "5"}
     stack.stop("worker")
-    stack.start_worker(include="bench.tasks", env=real_ish)
+    stack.start_worker(env=real_ish)
     sim.reset(boot_delay=boot_delay)
     started = time.perf_counter()
     ids = start_sagas(tenant, n, prefix="calls")
@@ -197,7 +339,7 @@ def bench_api_calls(stack, sim, tenant, n: int, boot_delay: float) -> dict:
     counts = sim.state()["counts"]
     print(f"  {n} sagas with boot delay {boot_delay:g}s: {outcome} in {elapsed:.1f}s; {per} calls/deployment")
     stack.stop("worker")
-    stack.start_worker(include="bench.tasks")
+    stack.start_worker()
     return {
         "in_flight": n,
         "boot_delay": boot_delay,
@@ -286,14 +428,24 @@ def bench_scale(stack, sim, tenant, n: int, seconds: float) -> dict:
 
 
 # --- report ----------------------------------------------------------------------------
-def _rate(label: str, count: int, elapsed: float) -> dict:
+def _rate(label: str, count: int, elapsed: float, cpu: float) -> dict:
     per_s = count / elapsed if elapsed else 0.0
-    print(f"  {label}: {count} in {elapsed:.2f}s = {per_s:.1f}/s")
-    return {"count": count, "seconds": round(elapsed, 2), "per_s": round(per_s, 2)}
+    cpu_ms = 1000 * cpu / max(1, count)
+    print(f"  {label}: {count} in {elapsed:.2f}s = {per_s:.1f}/s, worker CPU {cpu_ms:.1f} ms each")
+    return {
+        "count": count,
+        "seconds": round(elapsed, 2),
+        "per_s": round(per_s, 2),
+        "worker_cpu_s": round(cpu, 2),
+        "cpu_ms_per": round(cpu_ms, 1),
+    }
 
 
 TARGETS = [
-    ("saga throughput / bare-chain throughput", lambda f: f["ratio"], ">= 0.6", lambda v: v >= 0.6),
+    ("saga throughput / plain-Celery chain throughput", lambda f: f["ratio"], ">= 0.6", lambda v: v >= 0.6),
+    ("worker CPU per saga, ms", lambda f: f["sagas"]["cpu_ms_per"], "<= 30", lambda v: v <= 30),
+    ("worker CPU per plain chain, ms (reference)", lambda f: f["plain"]["cpu_ms_per"], "-", lambda v: True),
+    ("SQL statements per saga (worker + service)", lambda f: f["sql"]["per_saga"], "-", lambda v: True),
     (
         "DB round trips per step transition",
         lambda f: f["queries"]["per_transition"],
@@ -323,7 +475,8 @@ def _report(figures: dict, output: str) -> None:
             value = get(figures)
         except KeyError:
             continue
-        print(f"{label:52} {value:>10} {target:>8}  {'yes' if ok(value) else 'NO'}")
+        met = "" if target == "-" else ("yes" if ok(value) else "NO")
+        print(f"{label:52} {value:>10} {target:>8}  {met}")
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(json.dumps(figures, indent=2, default=str))
     print(f"\nwritten to {output}")

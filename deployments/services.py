@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -86,14 +87,19 @@ def deployment_create(
         return _replay(earlier, request)
     try:
         with transaction.atomic():
-            deployment = Deployment.objects.create(
+            deployment = Deployment(
                 tenant=tenant,
                 hostname=deployment_hostname(name=name, tenant_slug=tenant.slug),
                 idempotency_key=idempotency_key,
                 **request,
             )
             if provision:
-                _start_provisioning(deployment)
+                # Born provisioning (the transition checked first): one INSERT,
+                # not an INSERT and an UPDATE.
+                deployment.transition_to(_S.PROVISIONING)
+            deployment.save(force_insert=True)
+            if provision:
+                _start_saga(deployment)
     except IntegrityError:
         # A concurrent twin with the same key won the race, or the hostname
         # belongs to a live deployment.
@@ -121,6 +127,10 @@ def _replay(earlier: Deployment, request: dict) -> DeploymentCreated:
 
 def _start_provisioning(deployment: Deployment):
     _set_status(deployment, _S.PROVISIONING)
+    return _start_saga(deployment)
+
+
+def _start_saga(deployment: Deployment):
     return saga_start(
         kind=PROVISION_KIND,
         subject=deployment,
@@ -230,12 +240,16 @@ def _set_status(deployment: Deployment, target: str) -> None:
 
 def _deployment_move(*, deployment_id: int, target: str) -> None:
     """Move a deployment to ``target`` with one conditional UPDATE whose
-    WHERE lists the statuses the transition table allows to reach it. Only
-    when it matches no row is the row read, to tell "already there" (a
-    retried step: fine) from an illegal change."""
+    WHERE lists the statuses the transition table allows to reach it, and
+    the target itself. Only when it matches no row is the row read, to tell
+    a missing deployment from an illegal change."""
     allowed = Deployment.TRANSITIONS.sources_of(target)
-    moved = Deployment.objects.filter(pk=deployment_id, status__in=allowed).update(
-        status=target, updated_at=timezone.now()
+    # A deployment already there matches too, and keeps its timestamp: a
+    # retried step (or provisioning's first step, after the service made the
+    # deployment provisioning) costs this one statement, not a second read.
+    moved = Deployment.objects.filter(pk=deployment_id, status__in=[*allowed, target]).update(
+        status=target,
+        updated_at=Case(When(status=target, then=F("updated_at")), default=Value(timezone.now())),
     )
     if moved:
         return

@@ -1,15 +1,19 @@
 """Flower as operators run it: a real process with basic auth, on the real
 Redis, watching a real worker run a saga.
 
-Flower learns about tasks only from worker events, so the order matters:
-Flower first, then a worker, then a check that Flower sees the worker
-through events (the event stream is live), and only then the saga.
+Flower learns about tasks only from worker events. Workers do not send
+task events from the start (no ``-E``, ``CELERY_WORKER_SEND_TASK_EVENTS``
+off): Flower's ``enable_events`` (on by default) switches them on in the
+workers it sees, by a broadcast every 5 s. So: Flower first, then a worker,
+then a saga repeated until Flower shows its tasks (events are on), and only
+then the sagas the test looks at.
 """
 
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -109,10 +113,73 @@ def flower(celery_worker_process, tmp_path):
         log.close()
 
 
+class EventLog:
+    """Every event on the broker's event exchange, captured in a thread, as
+    Flower would receive them."""
+
+    def __init__(self, app):
+        self.app, self.types = app, []
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._capture, daemon=True)
+
+    def _capture(self):
+        with self.app.connection_for_read() as conn:
+            self.receiver = self.app.events.Receiver(
+                conn, handlers={"*": lambda e: self.types.append(e["type"])}
+            )
+            self._ready.set()
+            self.receiver.capture(limit=None, timeout=None, wakeup=False)
+
+    def __enter__(self):
+        self._thread.start()
+        assert self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc):
+        self.receiver.should_stop = True
+        self._thread.join(10)
+
+    def task_events(self):
+        return [t for t in self.types if t.startswith("task-")]
+
+    def wait_for(self, predicate, timeout, what):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"no {what} within {timeout}s; saw {sorted(set(self.types))}")
+
+
+def test_workers_send_no_task_events_until_someone_asks(celery_worker_process):
+    from arcadia.celery import app
+
+    celery_worker_process()
+    with EventLog(app) as events:
+        # The receiver works: heartbeats come every 2 s whatever the setting.
+        events.wait_for(lambda: "worker-heartbeat" in events.types, 15, "heartbeat")
+        assert wait_terminal(saga_start(kind="fake_five", context={})).status == SagaStatus.SUCCEEDED
+        events.wait_for(lambda: events.types.count("worker-heartbeat") >= 2, 15, "second heartbeat")
+        assert events.task_events() == []
+        # What Flower broadcasts: task events from then on.
+        app.control.enable_events()
+        assert wait_terminal(saga_start(kind="fake_five", context={})).status == SagaStatus.SUCCEEDED
+        events.wait_for(lambda: "task-succeeded" in events.task_events(), 15, "task events")
+
+
 def test_flower_shows_each_step_of_a_saga_as_its_own_task(flower, celery_worker_process):
     celery_worker_process()
-    # Flower has the event stream once it sees the worker through events.
     flower.wait_for(flower.workers_seen_by_events, 60, "the worker")
+
+    # The worker sends task events once Flower's broadcast reached it: run a
+    # saga until Flower shows one of its tasks.
+    def warm_up_saga_seen():
+        saga = saga_start(kind="fake_five", context={})
+        wait_terminal(saga)
+        ids = set(saga.steps.exclude(celery_task_id="").values_list("celery_task_id", flat=True))
+        return ids & set(flower.tasks())
+
+    flower.wait_for(warm_up_saga_seen, 60, "a task (enable_events never reached the worker)")
 
     ok = saga_start(kind="fake_five", context={})
     failed = saga_start(kind="fake_five", context={"fail_at": "s2"})

@@ -132,7 +132,7 @@ def celery_worker_process(transactional_db, settings, tmp_path):
         }
         log_path = tmp_path / f"worker-{len(started)}.log"
         argv = [sys.executable, "-m", "celery", "-A", "arcadia", "worker", "--pool=prefork"]
-        argv += [f"--concurrency={concurrency}", "--loglevel=INFO", "-E"]
+        argv += [f"--concurrency={concurrency}", "--loglevel=INFO"]  # no -E: as the Procfile runs it
         argv += [f"--hostname=test{len(started)}-{os.getpid()}@%h", "--without-mingle", "--without-gossip"]
         with open(log_path, "w") as log:
             proc = subprocess.Popen(
