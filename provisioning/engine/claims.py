@@ -189,8 +189,6 @@ def claim_forward(*, saga_id, index: int, owner: str, task_id: str = "") -> Clai
             saga_id=saga_id, index=index, owner=owner, task_id=task_id, at=at, expires=lease_expiry(at)
         )
         if row is not None:
-            if row["saga_status"] == _G.PENDING:
-                Saga.objects.filter(id=saga_id, status=_G.PENDING).update(status=_G.RUNNING, updated_at=at)
             return Claim(
                 saga_id=saga_id,
                 step_id=row["step_id"],

@@ -24,19 +24,28 @@ from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, St
 _T, _G = StepStatus, SagaStatus
 STEP, SAGA, EVENT = SagaStep._meta.db_table, Saga._meta.db_table, SagaEvent._meta.db_table
 
+# The saga's first claim also moves it from pending to running, in the same
+# statement.
 CLAIM_SQL = f"""
-UPDATE {STEP} AS st
-   SET status = %(running)s, attempts = st.attempts + 1, started_at = COALESCE(st.started_at, %(at)s),
-       lease_owner = %(owner)s, lease_expires_at = %(expires)s,
-       celery_task_id = CASE WHEN %(task_id)s = '' THEN st.celery_task_id ELSE %(task_id)s END
-  FROM {SAGA} AS sg
- WHERE sg.id = st.saga_id AND st.saga_id = %(saga_id)s::uuid AND st."index" = %(index)s
-   AND st.status IN (%(pending)s, %(running)s)
-   AND (st.lease_expires_at IS NULL OR st.lease_expires_at <= %(at)s)
-   AND sg.status IN (%(saga_pending)s, %(saga_running)s) AND NOT sg.cancel_requested
-RETURNING st.id, st.name, st.attempts, st.polls, st.compensation_attempts, st.started_at,
-          st.throttled_seconds, st.retrying_since, sg.kind, sg.version, sg.status, sg.context,
-          sg.created_at
+WITH st AS (
+    UPDATE {STEP} AS st
+       SET status = %(running)s, attempts = st.attempts + 1,
+           started_at = COALESCE(st.started_at, %(at)s),
+           lease_owner = %(owner)s, lease_expires_at = %(expires)s,
+           celery_task_id = CASE WHEN %(task_id)s = '' THEN st.celery_task_id ELSE %(task_id)s END
+      FROM {SAGA} AS sg
+     WHERE sg.id = st.saga_id AND st.saga_id = %(saga_id)s::uuid AND st."index" = %(index)s
+       AND st.status IN (%(pending)s, %(running)s)
+       AND (st.lease_expires_at IS NULL OR st.lease_expires_at <= %(at)s)
+       AND sg.status IN (%(saga_pending)s, %(saga_running)s) AND NOT sg.cancel_requested
+    RETURNING st.id, st.name, st.attempts, st.polls, st.compensation_attempts, st.started_at,
+              st.throttled_seconds, st.retrying_since, sg.kind, sg.version, sg.status, sg.context,
+              sg.created_at
+), started AS (
+    UPDATE {SAGA} SET status = %(saga_running)s, updated_at = %(at)s
+     WHERE id = %(saga_id)s::uuid AND status = %(saga_pending)s AND EXISTS (SELECT 1 FROM st)
+)
+SELECT * FROM st
 """
 
 # The saga row is updated while it runs forward, and also while it

@@ -33,7 +33,9 @@ def saga_start(*, kind: str, context: dict, subject=None) -> Saga:
     definition = registry.get_definition(kind)
     names = [step.name for step in definition.steps]
     subject_type, subject_id = subject_key(subject) if subject is not None else ("", "")
-    with transaction.atomic():
+    # No savepoint: inside a caller's transaction (the usual case) this is
+    # part of its unit of work, and a failure here fails it anyway.
+    with transaction.atomic(savepoint=False):
         saga = Saga.objects.create(
             kind=definition.kind,
             version=definition.version,
