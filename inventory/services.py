@@ -1,12 +1,12 @@
 """Writes to the inventory. Every function is atomic and idempotent, so a
 saga step may call it again after a crash or a redelivery."""
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from inventory.models import CloudResource, Provider, ResourceKind, ResourceStatus
 
 
-@transaction.atomic
 def cloud_resource_register(
     *,
     external_id: str,
@@ -21,15 +21,56 @@ def cloud_resource_register(
 
     Keyed by (provider, external_id): a second call updates the same row.
     A row already ``destroyed`` is returned as it is (never resurrected).
+    On PostgreSQL this is one ``INSERT ... ON CONFLICT`` statement.
     """
+    fields = {"name": name, "region": region, "size": size, "ipv4": ipv4}
+    key = {"provider": provider, "external_id": str(external_id)}
+    if connection.vendor == "postgresql":
+        resource = _upsert_active(key=key, kind=kind, fields=fields)
+        if resource is not None:
+            return resource
+        return CloudResource.objects.get(**key)  # destroyed: left as it is
+    return _register_portable(key=key, kind=kind, fields=fields)
+
+
+_COLUMNS = [f.column for f in CloudResource._meta.concrete_fields]
+_UPSERT_SQL = f"""
+INSERT INTO {CloudResource._meta.db_table} AS cr
+       (provider, external_id, kind, name, region, size, ipv4, status, created_at, updated_at)
+VALUES (%(provider)s, %(external_id)s, %(kind)s, %(name)s, %(region)s, %(size)s, %(ipv4)s,
+        %(active)s, %(at)s, %(at)s)
+ON CONFLICT (provider, external_id) DO UPDATE
+   SET name = EXCLUDED.name, region = EXCLUDED.region, size = EXCLUDED.size, ipv4 = EXCLUDED.ipv4,
+       status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
+ WHERE cr.status = ANY(%(may_become_active)s)
+RETURNING {", ".join(f"cr.{column}" for column in _COLUMNS)}
+"""
+
+
+def _upsert_active(*, key: dict, kind: str, fields: dict) -> CloudResource | None:
+    # Only a row the transition table lets become (or stay) active is
+    # updated; a destroyed one is never resurrected.
+    may_become_active = [ResourceStatus.ACTIVE, *CloudResource.TRANSITIONS.sources_of(ResourceStatus.ACTIVE)]
+    params = {**key, **fields, "kind": kind, "active": ResourceStatus.ACTIVE, "at": timezone.now()}
+    params["may_become_active"] = [str(status) for status in may_become_active]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    names = [f.attname for f in CloudResource._meta.concrete_fields]
+    return CloudResource.from_db(connection.alias, names, row)
+
+
+@transaction.atomic
+def _register_portable(*, key: dict, kind: str, fields: dict) -> CloudResource:
     resource, _ = CloudResource.objects.select_for_update().get_or_create(
-        provider=provider,
-        external_id=str(external_id),
-        defaults={"kind": kind, "name": name, "region": region, "size": size, "ipv4": ipv4},
+        **key, defaults={"kind": kind, **fields}
     )
     if resource.status == ResourceStatus.DESTROYED:
         return resource
-    resource.name, resource.region, resource.size, resource.ipv4 = name, region, size, ipv4
+    for name, value in fields.items():
+        setattr(resource, name, value)
     if resource.status != ResourceStatus.ACTIVE:
         resource.transition_to(ResourceStatus.ACTIVE)
     resource.save()
