@@ -5,7 +5,11 @@ import os
 
 from celery import Celery, signals, states
 
+from arcadia import kombu_workaround
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arcadia.settings")
+# Before any connection exists: a Redis blip must not end the worker.
+kombu_workaround.install()
 
 app = Celery("arcadia")
 app.config_from_object("django.conf:settings", namespace="CELERY")

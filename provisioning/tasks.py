@@ -14,7 +14,7 @@ import logging
 import uuid
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError, connection
 
 from arcadia.celery import app
@@ -43,7 +43,17 @@ def _act(task, outcome: Outcome):
         task.request.chain = None  # the rest of the chain must not run from here
         return
     if outcome.next is Next.RETRY:
-        raise task.retry(countdown=outcome.countdown, max_retries=None)
+        try:
+            raise task.retry(countdown=outcome.countdown, max_retries=None)
+        except Reject as exc:
+            # Celery could not send the retry (the broker is down) and would
+            # fail the task into compensation. The step gave its lease back
+            # and its row says it is unfinished: stop here, and the sweeper
+            # resumes the saga once the broker answers.
+            saga_id, index = task.request.args[:2]
+            log.warning("saga=%s step=%s retry not sent, left to the sweeper: %s", saga_id, index, exc)
+            task.request.chain = None
+            return
     raise StepFailed(outcome.error)
 
 
