@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a database or broker outage anywhere below answers 503 JSON.
+    "arcadia.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the admin's and the browsable API's CSS) under gunicorn.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -225,6 +227,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every DRF view (the schema view too) maps errors the API's way.
+    "EXCEPTION_HANDLER": "arcadia.exceptions.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {

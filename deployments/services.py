@@ -4,17 +4,23 @@ status changes the saga steps ask for.
 Every status change goes through ``Deployment.transition_to`` inside a
 transaction holding the row lock. Sagas are started with
 ``provisioning.services.saga_start``, whose message leaves only after the
-surrounding transaction commits.
+surrounding transaction commits. When the broker refuses that message, the
+rows are committed all the same and the sweeper sends it: the request
+succeeded (see :func:`_sweeper_sends_if_broker_down`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import kombu.exceptions
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -32,6 +38,28 @@ DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 DNS_LABEL_MAX = 63
 
 _S = DeploymentStatus
+
+log = logging.getLogger("deployments")
+
+
+@contextmanager
+def _sweeper_sends_if_broker_down(what: str) -> Iterator[None]:
+    """Every saga message leaves in ``transaction.on_commit``; when the
+    broker is down its send raises *after* the rows committed, out of the
+    outermost atomic block. The saga then exists and is unfinished, so the
+    sweeper sends it after ``ARCADIA_SAGA_STALL_TIMEOUT``: the caller gets
+    its answer as if it had been sent. A broker error raised while still
+    inside a transaction (nothing committed) propagates (a 503)."""
+    try:
+        yield
+    except kombu.exceptions.OperationalError as exc:
+        if connection.in_atomic_block:
+            raise
+        log.warning(
+            "saga=- step=- %s committed; its message was not sent (broker: %s), the sweeper sends it",
+            what,
+            type(exc).__name__,
+        )
 
 
 def deployment_dns_label(*, name: str, tenant_slug: str) -> str:
@@ -85,7 +113,7 @@ def deployment_create(
     if idempotency_key and (earlier := _by_idempotency_key(tenant, idempotency_key)):
         return _replay(earlier, request)
     try:
-        with transaction.atomic():
+        with _sweeper_sends_if_broker_down(f"deployment {name!r} of {tenant.slug}"), transaction.atomic():
             deployment = Deployment.objects.create(
                 tenant=tenant,
                 hostname=deployment_hostname(name=name, tenant_slug=tenant.slug),
@@ -149,15 +177,16 @@ def _locked(deployment_id: int) -> Deployment:
     return Deployment.objects.select_for_update().select_related("tenant").get(pk=deployment_id)
 
 
-@transaction.atomic
 def deployment_provision(*, deployment: Deployment):
     """Start provisioning a ``pending`` deployment; returns the saga."""
-    deployment = _locked(deployment.pk)
-    if deployment.status != _S.PENDING:
-        raise ApplicationError(
-            f"Only a pending deployment can be provisioned; this one is {deployment.status}."
-        )
-    return _start_provisioning(deployment)
+    with _sweeper_sends_if_broker_down(f"provisioning of deployment {deployment.pk}"), transaction.atomic():
+        deployment = _locked(deployment.pk)
+        if deployment.status != _S.PENDING:
+            raise ApplicationError(
+                f"Only a pending deployment can be provisioned; this one is {deployment.status}."
+            )
+        saga = _start_provisioning(deployment)
+    return saga
 
 
 def deployment_cancel(*, deployment: Deployment) -> Deployment:
@@ -174,7 +203,8 @@ def deployment_cancel(*, deployment: Deployment) -> Deployment:
                 "Only a pending or provisioning deployment can be cancelled; "
                 f"this one is {deployment.status}."
             )
-    saga_request_cancel(saga=saga)
+    with _sweeper_sends_if_broker_down(f"cancel of deployment {deployment.pk}"):
+        saga_request_cancel(saga=saga)
     return deployment
 
 
@@ -186,7 +216,7 @@ def deployment_teardown(*, deployment: Deployment):
     """DELETE: a pending deployment is deleted at once (returns ``None``);
     an active one (or a failed teardown, retried) starts the teardown saga
     (returned, sent after commit)."""
-    with transaction.atomic():
+    with _sweeper_sends_if_broker_down(f"teardown of deployment {deployment.pk}"), transaction.atomic():
         deployment = _locked(deployment.pk)
         if deployment.status == _S.PENDING:
             _set_status(deployment, _S.DELETED)
@@ -197,7 +227,8 @@ def deployment_teardown(*, deployment: Deployment):
                 f"this one is {deployment.status}."
             )
         _set_status(deployment, _S.DEPROVISIONING)
-        return saga_start(kind=TEARDOWN_KIND, deployment=deployment, context=_teardown_context(deployment))
+        saga = saga_start(kind=TEARDOWN_KIND, deployment=deployment, context=_teardown_context(deployment))
+    return saga
 
 
 def _teardown_context(deployment: Deployment) -> dict:
