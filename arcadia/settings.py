@@ -22,19 +22,24 @@ if (BASE_DIR / ".env").is_file():
 
 DEV_SECRET_KEY = "arcadia-development-key-not-for-production"
 
+# Unset means a developer's machine (make demo, make test): the development
+# secret key is accepted. Anything but "development" is production-like.
 ARCADIA_ENV = env.str("ARCADIA_ENV", default="development")
-IS_PRODUCTION = ARCADIA_ENV == "production"
+IS_DEVELOPMENT = ARCADIA_ENV == "development"
+IS_PRODUCTION = not IS_DEVELOPMENT
 
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
-DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
+# Debug pages show settings, SQL and code to whoever triggers an error: on
+# only when asked for, DEBUG=true or ARCADIA_ENV=development set explicitly.
+DEBUG = env.bool("DEBUG", default="ARCADIA_ENV" in env.ENVIRON and IS_DEVELOPMENT)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 if IS_PRODUCTION:
     if SECRET_KEY == DEV_SECRET_KEY:
-        raise ImproperlyConfigured("ARCADIA_ENV=production needs its own SECRET_KEY.")
+        raise ImproperlyConfigured(f"ARCADIA_ENV={ARCADIA_ENV} needs its own SECRET_KEY.")
     if DEBUG:
-        raise ImproperlyConfigured("ARCADIA_ENV=production refuses DEBUG=True.")
+        raise ImproperlyConfigured(f"ARCADIA_ENV={ARCADIA_ENV} refuses DEBUG=True.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -239,6 +244,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 FLOWER_URL = env.str("FLOWER_URL", default="")
+# Credentials Flower refuses outside development (arcadia/flower_guard.py):
+# the ones this repository's docs and scripts show.
+FLOWER_DEFAULT_CREDENTIALS = ["admin:arcadia", "admin:change-me", "admin:admin", "admin:password"]
 
 LOGGING = {
     "version": 1,
