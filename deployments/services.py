@@ -62,9 +62,18 @@ def _sweeper_sends_if_broker_down(what: str) -> Iterator[None]:
         )
 
 
+HOSTNAME_MAX = 253
+
+
 def deployment_dns_label(*, name: str, tenant_slug: str) -> str:
-    """The A record's name inside ``ARCADIA_DNS_DOMAIN``: ``<name>-<tenant>``."""
-    return f"{name}-{tenant_slug}"
+    """The A record's name inside ``ARCADIA_DNS_DOMAIN``: ``<name>.<tenant>``.
+
+    Each part is one DNS label (neither may contain a dot), so the dot
+    between them makes the mapping unambiguous: no name in one tenant can
+    produce another tenant's hostname. (The first releases used
+    ``<name>-<tenant>``, where tenant ``demo``'s ``web-x`` was tenant
+    ``x-demo``'s ``web``; such rows keep their stored ``dns_name``.)"""
+    return f"{name}.{tenant_slug}"
 
 
 def deployment_hostname(*, name: str, tenant_slug: str) -> str:
@@ -72,16 +81,17 @@ def deployment_hostname(*, name: str, tenant_slug: str) -> str:
 
 
 def _check_label(*, name: str, tenant: Tenant) -> None:
-    label = deployment_dns_label(name=name, tenant_slug=tenant.slug)
-    if len(label) > DNS_LABEL_MAX:
+    for part, what in ((name, "name"), (tenant.slug, "tenant slug")):
+        if len(part) > DNS_LABEL_MAX or not DNS_LABEL.match(part):
+            raise ApplicationError(
+                f"The {what} is not a valid DNS label.",
+                fields={"name": f"'{part}' is not a DNS label of at most {DNS_LABEL_MAX} characters."},
+            )
+    hostname = deployment_hostname(name=name, tenant_slug=tenant.slug)
+    if len(hostname) > HOSTNAME_MAX:
         raise ApplicationError(
             "Name too long for a hostname.",
-            fields={"name": f"'{label}' exceeds {DNS_LABEL_MAX} characters; choose a shorter name."},
-        )
-    if not DNS_LABEL.match(label):
-        raise ApplicationError(
-            "Tenant slug is not a valid DNS label.",
-            fields={"name": f"'{label}' is not a valid DNS label."},
+            fields={"name": f"'{hostname}' exceeds {HOSTNAME_MAX} characters; choose a shorter name."},
         )
 
 
@@ -117,6 +127,7 @@ def deployment_create(
             deployment = Deployment.objects.create(
                 tenant=tenant,
                 hostname=deployment_hostname(name=name, tenant_slug=tenant.slug),
+                dns_name=deployment_dns_label(name=name, tenant_slug=tenant.slug),
                 idempotency_key=idempotency_key,
                 **request,
             )
@@ -159,7 +170,7 @@ def _start_provisioning(deployment: Deployment):
 def deployment_provision_context(*, deployment: Deployment) -> dict:
     """Everything the provisioning steps need, frozen at start so a saga
     finishes on the inputs it began with."""
-    label = deployment_dns_label(name=deployment.name, tenant_slug=deployment.tenant.slug)
+    label = _dns_name_of(deployment)
     return {
         "deployment_id": deployment.pk,
         "tenant_id": deployment.tenant_id,
@@ -171,6 +182,15 @@ def deployment_provision_context(*, deployment: Deployment) -> dict:
         "dns_domain": settings.ARCADIA_DNS_DOMAIN,
         "dns_name": label,
     }
+
+
+def _dns_name_of(deployment: Deployment) -> str:
+    """The record name stored with the deployment (older rows: their legacy
+    ``<name>-<tenant>``, set by migration 0002), so a deployment keeps the
+    record it was given whatever the current mapping is."""
+    return deployment.dns_name or deployment_dns_label(
+        name=deployment.name, tenant_slug=deployment.tenant.slug
+    )
 
 
 def _locked(deployment_id: int) -> Deployment:
@@ -233,7 +253,7 @@ def deployment_teardown(*, deployment: Deployment):
 
 def _teardown_context(deployment: Deployment) -> dict:
     resource = cloud_resource_live_for_deployment(deployment_id=deployment.pk)
-    label = deployment_dns_label(name=deployment.name, tenant_slug=deployment.tenant.slug)
+    label = _dns_name_of(deployment)
     return {
         "deployment_id": deployment.pk,
         "tenant_id": deployment.tenant_id,

@@ -87,4 +87,4 @@ def test_worker_survives_a_broker_restart_and_every_saga_finishes(
     assert set(Deployment.objects.values_list("status", flat=True)) == {DeploymentStatus.ACTIVE}
     droplets = dosim_process.droplets()
     # No orphan, no duplicate: one droplet per deployment.
-    assert sorted(d["name"] for d in droplets) == sorted(f"web{i}-acme" for i in range(SAGAS))
+    assert sorted(d["name"] for d in droplets) == sorted(f"web{i}.acme" for i in range(SAGAS))
