@@ -66,9 +66,10 @@ class SagaStepOutputSerializer(serializers.Serializer):
     phase = serializers.SerializerMethodField(help_text="forward, or compensation once it is being undone")
     attempts = serializers.IntegerField()
     compensation_attempts = serializers.IntegerField()
-    started_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
-    compensated_at = serializers.DateTimeField()
+    # Null until the step starts / finishes / is undone.
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    compensated_at = serializers.DateTimeField(allow_null=True)
     duration = serializers.SerializerMethodField(help_text="seconds from start to finish")
     last_error = serializers.CharField()
 
@@ -98,7 +99,7 @@ class SagaOutputSerializer(serializers.Serializer):
     error = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)  # null while the saga runs
     steps = SagaStepOutputSerializer(many=True)
 
     def get_progress(self, saga) -> str:
