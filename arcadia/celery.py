@@ -5,11 +5,19 @@ import os
 
 from celery import Celery, signals, states
 
+from arcadia import kombu_workaround
+from arcadia.flower_guard import refuse_default_credentials as refuse_flower_default_credentials
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arcadia.settings")
+# Before any connection exists: a Redis blip must not end the worker.
+kombu_workaround.install()
 
 app = Celery("arcadia")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# `celery -A arcadia flower` imports this module before Flower serves.
+refuse_flower_default_credentials()
 
 
 @signals.task_prerun.connect

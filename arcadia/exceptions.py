@@ -4,7 +4,8 @@ Services raise :class:`ApplicationError` when a request breaks a rule
 (a name already taken, a deployment in the wrong state); the API turns it
 into a 400 with the same ``{"field": ["message"]}`` shape DRF uses for
 serializer errors, so clients parse one format. Anything a view lets escape
-becomes a 400/404/409 here rather than a 500.
+becomes a 400/404/409 here rather than a 500, and a database or broker
+outage a 503 (``arcadia.outages``).
 """
 
 import logging
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from arcadia.outages import RETRY_AFTER_SECONDS, outage_body, outage_service
 from provisioning.engine.errors import SagaOperationRefused
 from provisioning.engine.transitions import IllegalTransition
 
@@ -40,7 +42,11 @@ class ApplicationError(Exception):
 
 def exception_handler(exc, context):
     """DRF exception handler: business errors → 400, illegal status changes
-    → 409, Django's validation errors → 400; DRF's own errors unchanged."""
+    → 409, Django's validation errors → 400, outages → 503; DRF's own errors
+    unchanged."""
+    if service := outage_service(exc):
+        logger.warning("saga=- step=- %s unavailable: %s", service, type(exc).__name__)
+        return Response(outage_body(service), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, ApplicationError):
         return Response(exc.as_data(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, SagaOperationRefused):

@@ -22,19 +22,24 @@ if (BASE_DIR / ".env").is_file():
 
 DEV_SECRET_KEY = "arcadia-development-key-not-for-production"
 
+# Unset means a developer's machine (make demo, make test): the development
+# secret key is accepted. Anything but "development" is production-like.
 ARCADIA_ENV = env.str("ARCADIA_ENV", default="development")
-IS_PRODUCTION = ARCADIA_ENV == "production"
+IS_DEVELOPMENT = ARCADIA_ENV == "development"
+IS_PRODUCTION = not IS_DEVELOPMENT
 
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
-DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
+# Debug pages show settings, SQL and code to whoever triggers an error: on
+# only when asked for, DEBUG=true or ARCADIA_ENV=development set explicitly.
+DEBUG = env.bool("DEBUG", default="ARCADIA_ENV" in env.ENVIRON and IS_DEVELOPMENT)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 if IS_PRODUCTION:
     if SECRET_KEY == DEV_SECRET_KEY:
-        raise ImproperlyConfigured("ARCADIA_ENV=production needs its own SECRET_KEY.")
+        raise ImproperlyConfigured(f"ARCADIA_ENV={ARCADIA_ENV} needs its own SECRET_KEY.")
     if DEBUG:
-        raise ImproperlyConfigured("ARCADIA_ENV=production refuses DEBUG=True.")
+        raise ImproperlyConfigured(f"ARCADIA_ENV={ARCADIA_ENV} refuses DEBUG=True.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -53,6 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a database or broker outage anywhere below answers 503 JSON.
+    "arcadia.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the admin's and the browsable API's CSS) under gunicorn.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -161,7 +168,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # each task unless this is set, so each saga step would open a new
 # PostgreSQL connection (a backend fork, most of a step's cost). Reuse one
 # connection for this many tasks; the engine retries a task whose
-# connection broke (provisioning/tasks.py).
+# connection broke (provisioning/engine/tasks.py).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Task events are off until someone listens. Flower (``enable_events``, on
 # by default) broadcasts ``enable_events`` every 5 s, which switches task
@@ -245,9 +252,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # ?page= must be a positive integer, as the schema says (400 otherwise).
+    "DEFAULT_PAGINATION_CLASS": "arcadia.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every DRF view (the schema view too) maps errors the API's way.
+    "EXCEPTION_HANDLER": "arcadia.exceptions.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -256,6 +266,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Credentials Flower refuses outside development (arcadia/flower_guard.py):
+# the ones this repository's docs and scripts show.
+FLOWER_DEFAULT_CREDENTIALS = ["admin:arcadia", "admin:change-me", "admin:admin", "admin:password"]
 
 LOGGING = {
     "version": 1,

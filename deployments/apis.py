@@ -30,10 +30,27 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 IDEMPOTENCY_KEY_MAX = 255
 
+# The answers every operation may give besides its success (arcadia.exceptions).
+_ERROR = OpenApiResponse(
+    OpenApiTypes.OBJECT, "field errors ({field: [message]}) or a rule broken ({detail: message})"
+)
+_NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, "no such object in your tenants, or past the last page")
+_CONFLICT = OpenApiResponse(OpenApiTypes.OBJECT, "the deployment's status does not allow this change")
+_UNAVAILABLE = OpenApiResponse(OpenApiTypes.OBJECT, "the database or broker is down: {detail, unavailable}")
+LIST_ERRORS = {400: _ERROR, 404: _NOT_FOUND, 503: _UNAVAILABLE}
+DETAIL_ERRORS = {404: _NOT_FOUND, 503: _UNAVAILABLE}
+CHANGE_ERRORS = {400: _ERROR, 404: _NOT_FOUND, 409: _CONFLICT, 503: _UNAVAILABLE}
+
 
 @extend_schema_view(
-    list=extend_schema(summary="List deployments (your tenants'; all for staff)"),
-    retrieve=extend_schema(summary="A deployment with its current saga and every step"),
+    list=extend_schema(
+        summary="List deployments (your tenants'; all for staff)",
+        responses={200: DeploymentOutputSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="A deployment with its current saga and every step",
+        responses={200: DeploymentOutputSerializer, **DETAIL_ERRORS},
+    ),
 )
 class DeploymentViewSet(
     ApiErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -70,6 +87,8 @@ class DeploymentViewSet(
         responses={
             202: OpenApiResponse(DeploymentOutputSerializer, "provisioning started (provision: true)"),
             201: OpenApiResponse(DeploymentOutputSerializer, "created pending (provision: false)"),
+            400: _ERROR,
+            503: _UNAVAILABLE,
         },
     )
     def create(self, request):
@@ -89,7 +108,7 @@ class DeploymentViewSet(
     @extend_schema(
         summary="Provision a pending deployment",
         request=None,
-        responses={202: DeploymentOutputSerializer},
+        responses={202: DeploymentOutputSerializer, **CHANGE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def provision(self, request, pk=None):
@@ -100,7 +119,7 @@ class DeploymentViewSet(
     @extend_schema(
         summary="Cancel: a pending deployment at once, a provisioning one at its saga's next step",
         request=None,
-        responses={202: DeploymentOutputSerializer},
+        responses={202: DeploymentOutputSerializer, **CHANGE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -110,7 +129,7 @@ class DeploymentViewSet(
 
     @extend_schema(
         summary="Delete: tear down an active deployment (202), or delete a pending one (204)",
-        responses={202: DeploymentOutputSerializer, 204: None},
+        responses={202: DeploymentOutputSerializer, 204: None, **CHANGE_ERRORS},
     )
     def destroy(self, request, pk=None):
         deployment = self.get_object()

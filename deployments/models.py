@@ -72,6 +72,9 @@ class Deployment(StatusMachineMixin, models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="deployments")
     name = models.CharField(max_length=40)
     hostname = models.CharField(max_length=253)
+    # The A record's name in the zone (``<name>.<tenant>``), stored so a
+    # deployment keeps its record when the mapping changes.
+    dns_name = models.CharField(max_length=253, blank=True, default="")
     region = models.CharField(max_length=32)
     size = models.CharField(max_length=64)
     image = models.CharField(max_length=128)

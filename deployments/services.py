@@ -4,17 +4,23 @@ status changes the saga steps ask for.
 Every status change goes through ``Deployment.transition_to`` inside a
 transaction holding the row lock. Sagas are started with
 ``provisioning.engine.services.saga_start``, whose message leaves only after the
-surrounding transaction commits.
+surrounding transaction commits. When the broker refuses that message, the
+rows are committed all the same and the sweeper sends it: the request
+succeeded (see :func:`_sweeper_sends_if_broker_down`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import kombu.exceptions
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -34,10 +40,41 @@ DNS_LABEL_MAX = 63
 
 _S = DeploymentStatus
 
+log = logging.getLogger("deployments")
+
+
+@contextmanager
+def _sweeper_sends_if_broker_down(what: str) -> Iterator[None]:
+    """Every saga message leaves in ``transaction.on_commit``; when the
+    broker is down its send raises *after* the rows committed, out of the
+    outermost atomic block. The saga then exists and is unfinished, so the
+    sweeper sends it after ``ARCADIA_SAGA_STALL_TIMEOUT``: the caller gets
+    its answer as if it had been sent. A broker error raised while still
+    inside a transaction (nothing committed) propagates (a 503)."""
+    try:
+        yield
+    except kombu.exceptions.OperationalError as exc:
+        if connection.in_atomic_block:
+            raise
+        log.warning(
+            "saga=- step=- %s committed; its message was not sent (broker: %s), the sweeper sends it",
+            what,
+            type(exc).__name__,
+        )
+
+
+HOSTNAME_MAX = 253
+
 
 def deployment_dns_label(*, name: str, tenant_slug: str) -> str:
-    """The A record's name inside ``ARCADIA_DNS_DOMAIN``: ``<name>-<tenant>``."""
-    return f"{name}-{tenant_slug}"
+    """The A record's name inside ``ARCADIA_DNS_DOMAIN``: ``<name>.<tenant>``.
+
+    Each part is one DNS label (neither may contain a dot), so the dot
+    between them makes the mapping unambiguous: no name in one tenant can
+    produce another tenant's hostname. (The first releases used
+    ``<name>-<tenant>``, where tenant ``demo``'s ``web-x`` was tenant
+    ``x-demo``'s ``web``; such rows keep their stored ``dns_name``.)"""
+    return f"{name}.{tenant_slug}"
 
 
 def deployment_hostname(*, name: str, tenant_slug: str) -> str:
@@ -45,16 +82,17 @@ def deployment_hostname(*, name: str, tenant_slug: str) -> str:
 
 
 def _check_label(*, name: str, tenant: Tenant) -> None:
-    label = deployment_dns_label(name=name, tenant_slug=tenant.slug)
-    if len(label) > DNS_LABEL_MAX:
+    for part, what in ((name, "name"), (tenant.slug, "tenant slug")):
+        if len(part) > DNS_LABEL_MAX or not DNS_LABEL.match(part):
+            raise ApplicationError(
+                f"The {what} is not a valid DNS label.",
+                fields={"name": f"'{part}' is not a DNS label of at most {DNS_LABEL_MAX} characters."},
+            )
+    hostname = deployment_hostname(name=name, tenant_slug=tenant.slug)
+    if len(hostname) > HOSTNAME_MAX:
         raise ApplicationError(
             "Name too long for a hostname.",
-            fields={"name": f"'{label}' exceeds {DNS_LABEL_MAX} characters; choose a shorter name."},
-        )
-    if not DNS_LABEL.match(label):
-        raise ApplicationError(
-            "Tenant slug is not a valid DNS label.",
-            fields={"name": f"'{label}' is not a valid DNS label."},
+            fields={"name": f"'{hostname}' exceeds {HOSTNAME_MAX} characters; choose a shorter name."},
         )
 
 
@@ -86,10 +124,11 @@ def deployment_create(
     if idempotency_key and (earlier := _by_idempotency_key(tenant, idempotency_key)):
         return _replay(earlier, request)
     try:
-        with transaction.atomic():
+        with _sweeper_sends_if_broker_down(f"deployment {name!r} of {tenant.slug}"), transaction.atomic():
             deployment = Deployment(
                 tenant=tenant,
                 hostname=deployment_hostname(name=name, tenant_slug=tenant.slug),
+                dns_name=deployment_dns_label(name=name, tenant_slug=tenant.slug),
                 idempotency_key=idempotency_key,
                 **request,
             )
@@ -141,7 +180,7 @@ def _start_saga(deployment: Deployment):
 def deployment_provision_context(*, deployment: Deployment) -> dict:
     """Everything the provisioning steps need, frozen at start so a saga
     finishes on the inputs it began with."""
-    label = deployment_dns_label(name=deployment.name, tenant_slug=deployment.tenant.slug)
+    label = _dns_name_of(deployment)
     return {
         "deployment_id": deployment.pk,
         "tenant_id": deployment.tenant_id,
@@ -155,19 +194,29 @@ def deployment_provision_context(*, deployment: Deployment) -> dict:
     }
 
 
+def _dns_name_of(deployment: Deployment) -> str:
+    """The record name stored with the deployment (older rows: their legacy
+    ``<name>-<tenant>``, set by migration 0002), so a deployment keeps the
+    record it was given whatever the current mapping is."""
+    return deployment.dns_name or deployment_dns_label(
+        name=deployment.name, tenant_slug=deployment.tenant.slug
+    )
+
+
 def _locked(deployment_id: int) -> Deployment:
     return Deployment.objects.select_for_update().select_related("tenant").get(pk=deployment_id)
 
 
-@transaction.atomic
 def deployment_provision(*, deployment: Deployment):
     """Start provisioning a ``pending`` deployment; returns the saga."""
-    deployment = _locked(deployment.pk)
-    if deployment.status != _S.PENDING:
-        raise ApplicationError(
-            f"Only a pending deployment can be provisioned; this one is {deployment.status}."
-        )
-    return _start_provisioning(deployment)
+    with _sweeper_sends_if_broker_down(f"provisioning of deployment {deployment.pk}"), transaction.atomic():
+        deployment = _locked(deployment.pk)
+        if deployment.status != _S.PENDING:
+            raise ApplicationError(
+                f"Only a pending deployment can be provisioned; this one is {deployment.status}."
+            )
+        saga = _start_provisioning(deployment)
+    return saga
 
 
 def deployment_cancel(*, deployment: Deployment) -> Deployment:
@@ -184,7 +233,8 @@ def deployment_cancel(*, deployment: Deployment) -> Deployment:
                 "Only a pending or provisioning deployment can be cancelled; "
                 f"this one is {deployment.status}."
             )
-    saga_request_cancel(saga=saga)
+    with _sweeper_sends_if_broker_down(f"cancel of deployment {deployment.pk}"):
+        saga_request_cancel(saga=saga)
     return deployment
 
 
@@ -196,7 +246,7 @@ def deployment_teardown(*, deployment: Deployment):
     """DELETE: a pending deployment is deleted at once (returns ``None``);
     an active one (or a failed teardown, retried) starts the teardown saga
     (returned, sent after commit)."""
-    with transaction.atomic():
+    with _sweeper_sends_if_broker_down(f"teardown of deployment {deployment.pk}"), transaction.atomic():
         deployment = _locked(deployment.pk)
         if deployment.status == _S.PENDING:
             _set_status(deployment, _S.DELETED)
@@ -207,12 +257,13 @@ def deployment_teardown(*, deployment: Deployment):
                 f"this one is {deployment.status}."
             )
         _set_status(deployment, _S.DEPROVISIONING)
-        return saga_start(kind=TEARDOWN_KIND, subject=deployment, context=_teardown_context(deployment))
+        saga = saga_start(kind=TEARDOWN_KIND, subject=deployment, context=_teardown_context(deployment))
+    return saga
 
 
 def _teardown_context(deployment: Deployment) -> dict:
     resource = cloud_resource_live_for_deployment(deployment_id=deployment.pk)
-    label = deployment_dns_label(name=deployment.name, tenant_slug=deployment.tenant.slug)
+    label = _dns_name_of(deployment)
     return {
         "deployment_id": deployment.pk,
         "tenant_id": deployment.tenant_id,

@@ -32,6 +32,11 @@ def parser() -> argparse.ArgumentParser:
         metavar="OP:KEY=VALUE,...",
         help=f"operations: {', '.join(OPERATIONS)}. Parameters: {faults}",
     )
+    p.add_argument(
+        "--control-from-anywhere",
+        action="store_true",
+        help="let non-loopback clients use the unauthenticated /_dosim/ control API",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request")
     return p
 
@@ -52,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.domains:
         config["domains"] = args.domains
     server = make_server(args.host, args.port, **config)
+    server.control_from_anywhere = args.control_from_anywhere
     try:
         for text in args.fault:
             operation, spec = parse_cli(text)

@@ -1,11 +1,14 @@
 """The ``/_dosim/*`` control endpoints: state, reset, config, faults.
 
 Unauthenticated and unlogged on purpose: they are the test harness's side
-door, not part of the simulated API (the simulator listens on loopback).
+door, not part of the simulated API. So they answer loopback clients only,
+even when the simulator listens on every interface (a container reached by
+name); ``--control-from-anywhere`` opens them to all.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from typing import Any
 
@@ -46,7 +49,18 @@ def _config(state: State, method: str, body: Any) -> tuple[int, Any]:
     return 200, {"config": state.snapshot(time.time())["config"]}
 
 
-def control(state: State, method: str, path: str, body: Any) -> tuple[int, Any]:
+def _loopback(peer: str | None) -> bool:
+    try:
+        return peer is None or ipaddress.ip_address(peer.removeprefix("::ffff:")).is_loopback
+    except ValueError:
+        return False
+
+
+def control(
+    state: State, method: str, path: str, body: Any, *, peer: str | None = None, open_to_all: bool = False
+) -> tuple[int, Any]:
+    if not (open_to_all or _loopback(peer)):
+        return 403, {"id": "forbidden", "message": "the control API answers loopback clients only"}
     name = path.removeprefix("/_dosim/")
     if name == "state" and method == "GET":
         return 200, state.snapshot(time.time())

@@ -163,7 +163,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(400, render.error_body(400, "The request body is not valid JSON."))
             return
         if path.startswith("/_dosim/"):
-            status, payload = control(self.server.state, method, path, body)
+            status, payload = control(
+                self.server.state,
+                method,
+                path,
+                body,
+                peer=self.client_address[0],
+                open_to_all=getattr(self.server, "control_from_anywhere", False),
+            )
             self.send_json(status, payload)
             return
         found = _match(method, path)

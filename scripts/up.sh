@@ -52,8 +52,14 @@ say "demo tenant user and staff superuser"
 TOKEN="$(python manage.py create_tenant_user --tenant "$DEMO_TENANT" --username "$DEMO_USERNAME" 2>/dev/null)"
 python scripts/local_services.py ensure-superuser "$ADMIN_USERNAME" "$ADMIN_PASSWORD"
 
-say "starting web, worker, beat, flower, dosim (honcho)"
-honcho start -f Procfile -p "$WEB_PORT" web worker beat flower dosim &
+say "starting web, worker, beat, flower, dosim (honcho, each under scripts/supervise)"
+# honcho stops everything when one process exits; each runs under
+# scripts/supervise, which starts it again instead (a worker that died on a
+# broker blip comes back, the others keep running).
+PROCESSES="web worker beat flower dosim"
+SUPERVISED="$(mktemp "${TMPDIR:-/tmp}/arcadia-procfile.XXXXXX")"
+for name in $PROCESSES; do echo "$name: scripts/supervise $name"; done >"$SUPERVISED"
+honcho start -f "$SUPERVISED" -d "$PWD" -p "$WEB_PORT" $PROCESSES &
 HONCHO_PID=$!
 # Ctrl-C reaches honcho through the process group; a TERM to this script is
 # passed on so honcho stops its children.
@@ -85,4 +91,5 @@ cat >&2 <<EOF
 
 EOF
 
-wait "$HONCHO_PID"
+wait "$HONCHO_PID" || true
+rm -f "$SUPERVISED"

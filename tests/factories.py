@@ -50,7 +50,8 @@ class DeploymentFactory(factory.django.DjangoModelFactory):
 
     tenant = factory.SubFactory(TenantFactory)
     name = factory.Sequence(lambda n: f"web{n}")
-    hostname = factory.LazyAttribute(lambda o: f"{o.name}-{o.tenant.slug}.{settings.ARCADIA_DNS_DOMAIN}")
+    dns_name = factory.LazyAttribute(lambda o: f"{o.name}.{o.tenant.slug}")
+    hostname = factory.LazyAttribute(lambda o: f"{o.dns_name}.{settings.ARCADIA_DNS_DOMAIN}")
     region = "nyc3"
     size = "s-1vcpu-1gb"
     image = "ubuntu-24-04-x64"

@@ -14,7 +14,7 @@ import contextlib
 import threading
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError, connection, transaction
 
 from provisioning.engine import owners, registry, wiring
@@ -46,7 +46,16 @@ def _act(task, saga_id: str, outcome: Outcome):
     if outcome.next is Next.CONTINUE:
         return
     if outcome.next is Next.RETRY:
-        raise task.retry(countdown=outcome.countdown, max_retries=None)
+        try:
+            raise task.retry(countdown=outcome.countdown, max_retries=None)
+        except Reject as exc:
+            # Celery could not send the retry (the broker is down) and would
+            # fail the task into compensation. The step gave its lease back
+            # and its row says it is unfinished: stop here, and the sweeper
+            # resumes the saga once the broker answers.
+            log.warning("saga=%s step=- retry not sent, left to the sweeper: %s", saga_id, exc)
+            task.request.chain = None
+            return
     if outcome.next is Next.FAIL:
         raise StepFailed(outcome.error)
     # STOP, or COMPENSATE: the rest of this chain must not run from here.

@@ -21,7 +21,7 @@ def test_provision_false_creates_pending_with_201_and_location(client_for, alice
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "pending"
-    assert body["hostname"] == "web-acme.arcadia.test"
+    assert body["hostname"] == "web.acme.arcadia.test"
     assert body["saga"] is None
     assert response["Location"] == f"/api/deployments/{body['id']}/"
 

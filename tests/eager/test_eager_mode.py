@@ -35,7 +35,7 @@ def test_eager_post_provisions_before_it_answers(eager, sim, alice_client):
     polls = Saga.objects.get().steps.get(name="wait_droplet_active").polls
     assert 1 <= polls < 100  # waited the boot out at the poll interval: no recursion, no spin
     [droplet] = h.droplets(sim)
-    assert h.a_record(sim, "web-acme")["data"] == h.droplet_ipv4(droplet)
+    assert h.a_record(sim, "web.acme")["data"] == h.droplet_ipv4(droplet)
 
 
 def test_eager_rollback_compensates_and_the_post_still_answers_202(eager, sim, alice_client):
@@ -49,5 +49,5 @@ def test_eager_rollback_compensates_and_the_post_still_answers_202(eager, sim, a
     assert saga.status == SagaStatus.COMPENSATED, saga.error
     assert Deployment.objects.get().status == DeploymentStatus.CANCELLED
     assert h.droplets(sim) == []
-    assert h.a_record(sim, "web-acme") is None
+    assert h.a_record(sim, "web.acme") is None
     assert CloudResource.objects.get().status == ResourceStatus.DESTROYED

@@ -22,7 +22,6 @@ import requests
 
 from provisioning.engine.models import SagaStatus
 from provisioning.engine.services import saga_start
-from tests.support import worker as worker_support
 from tests.support.waiting import wait_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,12 +72,12 @@ def _stop(process):
 
 
 @pytest.fixture
-def flower(celery_worker_process, tmp_path):
+def flower(celery_worker_process, worker_broker_url, tmp_path):
     """Flower on the test Redis. It depends on the worker fixture, which
     flushes that Redis first: a flush after Flower started would drop the
     binding of its event queue and Flower would see nothing."""
     port = _free_port()
-    env = {**os.environ, "CELERY_BROKER_URL": worker_support.test_redis_url()}
+    env = {**os.environ, "CELERY_BROKER_URL": worker_broker_url}
     log = (tmp_path / "flower.log").open("w")
     process = subprocess.Popen(
         [

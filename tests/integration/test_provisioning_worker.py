@@ -26,11 +26,11 @@ def test_happy_path_on_a_worker_process(dosim_process, celery_worker_process, al
     [droplet] = h.droplets(dosim_process)
     resource = CloudResource.objects.get()
     assert resource.external_id == str(droplet["id"])
-    assert h.a_record(dosim_process, "web-acme")["data"] == h.droplet_ipv4(droplet) == resource.ipv4
+    assert h.a_record(dosim_process, "web.acme")["data"] == h.droplet_ipv4(droplet) == resource.ipv4
 
 
 def test_dns_failure_rolls_back_on_a_worker_process(dosim_process, celery_worker_process, alice_client):
-    h.dns_seed(dosim_process, "web-acme", "198.51.100.7", ttl=1800)
+    h.dns_seed(dosim_process, "web.acme", "198.51.100.7", ttl=1800)
     dns_before = h.records(dosim_process)
     h.fault_permanent_at(dosim_process, "point_deployment_dns")
     celery_worker_process(env=FAST)

@@ -34,7 +34,7 @@ def test_cancel_before_the_first_step_ran_cancels_the_deployment(provisioner, si
 
 
 def test_rollback_after_a_lost_dns_answer_restores_the_record_that_stood_before(provisioner, sim, acme):
-    h.dns_seed(sim, "web-acme", "198.51.100.7", ttl=1800)
+    h.dns_seed(sim, "web.acme", "198.51.100.7", ttl=1800)
     # The update happens, its answer is lost: the retry finds its own address.
     sim.faults("record_update", lost_response=1, lost_mode="error", status=503)
     deployment = factories.DeploymentFactory(tenant=acme, name="web", status=DeploymentStatus.PROVISIONING)
@@ -46,7 +46,7 @@ def test_rollback_after_a_lost_dns_answer_restores_the_record_that_stood_before(
 
     assert saga.status == SagaStatus.COMPENSATED, saga.error
     assert saga.steps.get(name="point_deployment_dns").attempts == 2
-    record = h.a_record(sim, "web-acme")
+    record = h.a_record(sim, "web.acme")
     assert record is not None, "the record that stood before was deleted"
     assert (record["data"], record["ttl"]) == ("198.51.100.7", 1800)
 

@@ -29,7 +29,7 @@ def test_happy_path_through_the_api_to_active(provisioner, sim, alice_client):
     resource = CloudResource.objects.get()
     assert (resource.external_id, resource.status) == (str(droplet["id"]), ResourceStatus.ACTIVE)
     assert (resource.deployment_id, resource.tenant_id) == (deployment.pk, deployment.tenant_id)
-    assert h.a_record(sim, "web-acme")["data"] == h.droplet_ipv4(droplet) == resource.ipv4
+    assert h.a_record(sim, "web.acme")["data"] == h.droplet_ipv4(droplet) == resource.ipv4
 
     detail = alice_client.get(f"/api/deployments/{deployment.pk}/").json()
     assert detail["saga"]["progress"] == "7/7"
@@ -89,7 +89,7 @@ def test_cancel_during_wait_droplet_active(provisioner, sim, alice_client):
     assert saga.cancel_requested
     h.wait_until(lambda: h.droplets(sim) == [], what="no droplet left")
     assert Deployment.objects.get().status == DeploymentStatus.CANCELLED
-    assert h.a_record(sim, "web-acme") is None
+    assert h.a_record(sim, "web.acme") is None
 
 
 def test_teardown_of_an_active_deployment(provisioner, sim, alice_client):
@@ -103,7 +103,7 @@ def test_teardown_of_an_active_deployment(provisioner, sim, alice_client):
     assert h.wait_saga(teardown["id"]).status == SagaStatus.SUCCEEDED
     assert Deployment.objects.get().status == DeploymentStatus.DELETED
     h.wait_until(lambda: h.droplets(sim) == [], what="droplet destroyed")
-    assert h.a_record(sim, "web-acme") is None
+    assert h.a_record(sim, "web.acme") is None
     resource = CloudResource.objects.get()
     assert (resource.status, resource.deployment_id) == (ResourceStatus.DESTROYED, None)
     # The hostname is free again.
@@ -127,7 +127,7 @@ def test_lost_5xx_on_create_then_failure_leaves_no_droplet(provisioner, sim, ali
 def test_teardown_that_cannot_destroy_compensates_back_to_active(provisioner, sim, alice_client):
     body = alice_client.post("/api/deployments/", h.BODY, format="json").json()
     assert h.wait_saga(body["saga"]["id"]).status == SagaStatus.SUCCEEDED
-    record_before = h.a_record(sim, "web-acme")
+    record_before = h.a_record(sim, "web.acme")
     sim.faults("droplet_delete", fail_next=1, status=403, message="Forbidden.")
 
     teardown = alice_client.delete(f"/api/deployments/{body['id']}/").json()["saga"]
@@ -135,7 +135,7 @@ def test_teardown_that_cannot_destroy_compensates_back_to_active(provisioner, si
     assert h.wait_saga(teardown["id"]).status == SagaStatus.COMPENSATED
     assert Deployment.objects.get().status == DeploymentStatus.ACTIVE
     assert len(h.droplets(sim)) == 1
-    assert h.a_record(sim, "web-acme")["data"] == record_before["data"]
+    assert h.a_record(sim, "web.acme")["data"] == record_before["data"]
     resource = CloudResource.objects.get()
     assert (resource.status, resource.deployment_id) == (ResourceStatus.ACTIVE, body["id"])
 

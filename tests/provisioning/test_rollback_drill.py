@@ -39,7 +39,7 @@ def start(step: str, acme):
 @pytest.mark.parametrize("step", STEPS)
 def test_permanent_fault_rolls_everything_back(provisioner, sim, acme, step, previous):
     if previous:
-        h.dns_seed(sim, "web-acme", previous, ttl=1800)
+        h.dns_seed(sim, "web.acme", previous, ttl=1800)
     dns_before = h.records(sim)
     h.fault_permanent_at(sim, step)
 

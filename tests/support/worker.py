@@ -10,12 +10,17 @@ Usage (the test needs committed data, so ``transactional_db``)::
         celery_worker_process()  # a fresh one
 
 The worker gets ``DATABASE_URL`` pointing at the pytest test database and
-``CELERY_BROKER_URL`` from ``ARCADIA_TEST_REDIS_URL`` (flushed before the
-first worker of a test). This test process is pointed at the same broker
-for the duration of the test, so ``saga_start`` sends there. Fake saga
-definitions are added with ``ARCADIA_EXTRA_SAGA_DEFINITIONS``
-(``tests.support.fake_steps.FIVE_STEPS`` by default). Every process is
-stopped at teardown.
+``CELERY_BROKER_URL`` from the ``worker_broker_url`` fixture (emptied before
+the first worker of a test). That fixture is parametrized over the brokers
+Arcadia supports, so every test using a worker process runs once on Redis
+(``ARCADIA_TEST_REDIS_URL``) and once on RabbitMQ (``ARCADIA_TEST_AMQP_URL``,
+by default a vhost of this test database's name on the local RabbitMQ);
+``ARCADIA_TEST_BROKERS=redis`` narrows the list. A test that brings its own
+broker (``tests.support.broker_servers``) overrides ``worker_broker_url``.
+This test process is pointed at the same broker for the duration of the
+test, so ``saga_start`` sends there. Fake saga definitions are added with
+``ARCADIA_EXTRA_SAGA_DEFINITIONS`` (``tests.support.fake_steps.FIVE_STEPS``
+by default). Every process is stopped at teardown.
 """
 
 from __future__ import annotations
@@ -50,6 +55,57 @@ def _no_embedded_worker_autostart():
 
 def test_redis_url() -> str:
     return os.environ.get("ARCADIA_TEST_REDIS_URL", DEFAULT_REDIS)
+
+
+def test_brokers() -> list[str]:
+    return [kind.strip() for kind in os.environ.get("ARCADIA_TEST_BROKERS", "redis,rabbitmq").split(",")]
+
+
+def test_amqp_url() -> str:
+    """RabbitMQ for this test run: a vhost named after the test database, so
+    runs with different databases (parallel engineers, CI jobs) never share
+    queues. Created on first use with ``rabbitmqctl``."""
+    if url := os.environ.get("ARCADIA_TEST_AMQP_URL"):
+        return url
+    vhost = f"arcadia-{connection.settings_dict['NAME']}"
+    _ensure_vhost(vhost)
+    return f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+
+
+_VHOSTS_READY: set[str] = set()
+
+
+def _ensure_vhost(vhost: str) -> None:
+    if vhost in _VHOSTS_READY:
+        return
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True, text=True, timeout=60)
+    if vhost not in listed.stdout.split():
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    _VHOSTS_READY.add(vhost)
+
+
+def broker_url_for(kind: str) -> str:
+    return {"redis": test_redis_url, "rabbitmq": test_amqp_url}[kind]()
+
+
+def empty_broker(app, url: str) -> None:
+    """Start a test from an empty broker: nothing a previous test left."""
+    if url.startswith("redis"):
+        redis.Redis.from_url(url).flushdb()
+        return
+    # Declared exactly as Celery declares it, then emptied: purging a queue
+    # that does not exist yet is a channel error on AMQP.
+    queue = app.amqp.queues[app.conf.task_default_queue]
+    with app.connection_for_write(url) as conn:
+        bound = queue.bind(conn.default_channel)
+        bound.declare()
+        bound.purge()
 
 
 def database_url() -> str:
@@ -105,23 +161,33 @@ def _switch_broker(app, url: str) -> None:
     app.conf.broker_url = url
 
 
+@pytest.fixture(params=test_brokers())
+def worker_broker_url(request, transactional_db) -> str:
+    """The broker the worker processes of this test use (one run per kind)."""
+    return broker_url_for(request.param)
+
+
 @pytest.fixture
-def celery_worker_process(transactional_db, settings, tmp_path):
-    """Factory: ``celery_worker_process(env=None, concurrency=2)`` starts a
-    prefork worker and waits until it is ready; all are stopped afterwards."""
+def celery_worker_process(transactional_db, settings, tmp_path, worker_broker_url):
+    """Factory: ``celery_worker_process(env=None, concurrency=2, beat=False,
+    gossip=False)`` starts a prefork worker and waits until it is ready; all
+    are stopped afterwards. ``beat`` embeds beat (the sweeper); ``gossip``
+    keeps mingle and gossip on, as the Procfile's worker runs."""
     from arcadia.celery import app
     from provisioning.engine import registry
     from tests.support.fake_steps import FIVE_STEPS
 
     registry.register(FIVE_STEPS)  # what the worker gets through its env
-    broker = test_redis_url()
-    redis.Redis.from_url(broker).flushdb()
+    broker = worker_broker_url
     previous_broker = app.conf.broker_url
     _switch_broker(app, broker)
+    empty_broker(app, broker)
     settings.CELERY_BROKER_URL = broker
     started: list[WorkerProcess] = []
 
-    def start(env: dict | None = None, concurrency: int = 2) -> WorkerProcess:
+    def start(
+        env: dict | None = None, concurrency: int = 2, beat: bool = False, gossip: bool = False
+    ) -> WorkerProcess:
         full_env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -133,7 +199,11 @@ def celery_worker_process(transactional_db, settings, tmp_path):
         log_path = tmp_path / f"worker-{len(started)}.log"
         argv = [sys.executable, "-m", "celery", "-A", "arcadia", "worker", "--pool=prefork"]
         argv += [f"--concurrency={concurrency}", "--loglevel=INFO"]  # no -E: as the Procfile runs it
-        argv += [f"--hostname=test{len(started)}-{os.getpid()}@%h", "--without-mingle", "--without-gossip"]
+        argv += [f"--hostname=test{len(started)}-{os.getpid()}@%h"]
+        if not gossip:
+            argv += ["--without-mingle", "--without-gossip"]
+        if beat:
+            argv += ["--beat", f"--schedule={tmp_path / f'beat-{len(started)}'}"]
         with open(log_path, "w") as log:
             proc = subprocess.Popen(
                 argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -47,12 +47,12 @@ class Command(BaseCommand):
             _, _, token = tenant_user_create(tenant_slug="demo", username="demo")
             client = Client(HTTP_AUTHORIZATION=f"Token {token}")
             self.provision(client, "web", "1. Provision 'web': every step, live")
-            sim.add_record(settings.ARCADIA_DNS_DOMAIN, "shop-demo", PREVIOUS_IP, ttl=1800)
+            sim.add_record(settings.ARCADIA_DNS_DOMAIN, "shop.demo", PREVIOUS_IP, ttl=1800)
             sim.faults(
                 record_update={"fail_next": 1, "status": 422, "message": "Injected by the demo."},
                 record_create={"fail_next": 1, "status": 422, "message": "Injected by the demo."},
             )
-            self.say(f"\nA record shop-demo → {PREVIOUS_IP} exists already; DNS writes will fail (422).")
+            self.say(f"\nA record shop.demo → {PREVIOUS_IP} exists already; DNS writes will fail (422).")
             self.provision(client, "shop", "2. Provision 'shop': permanent fault at point_deployment_dns")
         self.report(sim)
 
@@ -102,10 +102,10 @@ class Command(BaseCommand):
         self.say("deployments:")
         for dep in Deployment.objects.order_by("id"):
             self.say(f"  {dep.hostname:<24} {dep.status}")
-        shop = sim.a_record("shop-demo", domain)
-        leftover = [d for d in droplets if d["name"] == "shop-demo"]
+        shop = sim.a_record("shop.demo", domain)
+        leftover = [d for d in droplets if d["name"] == "shop.demo"]
         self.say(
-            f"rolled back: shop droplets left {len(leftover)}, shop-demo A record still "
+            f"rolled back: shop droplets left {len(leftover)}, shop.demo A record still "
             f"{shop and shop['data']} (ttl {shop and shop['ttl']})"
         )
         self.say("inventory:")
