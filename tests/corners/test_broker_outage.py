@@ -18,6 +18,7 @@ import pytest
 from deployments import services
 from deployments.models import Deployment, DeploymentStatus
 from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
+from provisioning.engine.selectors import sagas_of
 from tests import factories
 from tests.support.broker_servers import private_broker
 from tests.support.waiting import wait_for
@@ -53,7 +54,7 @@ def _start_sagas(count: int) -> list[Saga]:
     tenant = factories.TenantFactory(slug="acme")
     body = {"region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
     created = [services.deployment_create(tenant=tenant, name=f"web{i}", **body) for i in range(count)]
-    return [Saga.objects.get(deployment=result.deployment) for result in created]
+    return [sagas_of(result.deployment).get() for result in created]
 
 
 def _polling(sagas) -> int:

@@ -14,7 +14,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentStatus
-from provisioning.engine.models import Saga, SagaStatus
+from provisioning.engine.models import SagaStatus
+from provisioning.engine.selectors import sagas_of
 from provisioning.engine.sweeper import sweep_stalled_sagas
 from tests import factories
 from tests.support.broker_servers import free_port
@@ -89,7 +90,7 @@ def test_post_whose_message_the_broker_refused_answers_202_and_the_sweeper_sends
 
     assert response.status_code == 202, response.content
     assert response.json()["status"] == DeploymentStatus.PROVISIONING
-    saga = Saga.objects.get(deployment=Deployment.objects.get())
+    saga = sagas_of(Deployment.objects.get()).get()
     assert saga.status == SagaStatus.PENDING  # committed, its first message never left
     assert "its message was not sent" in caplog.text
     # The sweeper finds it (and, with the broker still down, fails to send
