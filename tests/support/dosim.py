@@ -45,7 +45,7 @@ from dosim.control import DosimControl
 from dosim.server import start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
-TEST_CONFIG = {"boot_delay": 0.2, "rate_limit_per_minute": 0, "seed": 1234}
+TEST_CONFIG = {"boot_delay": 0.2, "rate_limit_per_minute": 0, "rate_limit_per_hour": 0, "seed": 1234}
 
 
 def _baseline() -> dict:
