@@ -52,6 +52,11 @@ class NotReady(StepError):
         self.retry_after = retry_after
 
 
+class Throttled(NotReady):
+    """Waiting for the provider budget: counts neither as an attempt nor
+    against a deadline. ``retry_after``: seconds until a permit is expected."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How the engine retries one step (or one compensation).

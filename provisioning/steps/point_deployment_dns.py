@@ -27,7 +27,7 @@ class PointDeploymentDns(Step):
     name = "point_deployment_dns"
 
     def execute(self, ctx: StepContext) -> dict:
-        gw, domain, name, ipv4 = gateway(), ctx["dns_domain"], ctx["dns_name"], ctx["ipv4"]
+        gw, domain, name, ipv4 = gateway(ctx), ctx["dns_domain"], ctx["dns_name"], ctx["ipv4"]
         with gateway_errors():
             current = gw.record_find(domain, name, type="A")
             if current is not None and current.data == ipv4:
@@ -39,7 +39,7 @@ class PointDeploymentDns(Step):
         return {"dns_previous": _record_image(current), "dns_record_id": record.id}
 
     def compensate(self, ctx: StepContext) -> None:
-        gw, domain, name = gateway(), ctx["dns_domain"], ctx["dns_name"]
+        gw, domain, name = gateway(ctx, compensating=True), ctx["dns_domain"], ctx["dns_name"]
         previous, ours = ctx.get("dns_previous"), ctx.get("ipv4")
         with gateway_errors():
             current = gw.record_find(domain, name, type="A")
