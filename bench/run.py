@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench import budget_phase
 from bench.harness import ROOT, Stack, wait_until
 
 sys.path.insert(0, str(ROOT))
@@ -41,6 +42,9 @@ def main(argv=None) -> int:
     fast = {
         "ARCADIA_DROPLET_POLL_INTERVAL": "0.2",
         "ARCADIA_DROPLET_BOOT_WAIT": "0",
+        # No simulated limit here: the budget's cost is a permit check (budget_phase sets limits).
+        "ARCADIA_DO_RATE_LIMIT_PER_MINUTE": "0",
+        "ARCADIA_DO_RATE_LIMIT_PER_HOUR": "0",
         "CONN_MAX_AGE": "60",
         # Production-like: with DEBUG every query is kept in memory.
         "DEBUG": "false",
@@ -60,7 +64,8 @@ def main(argv=None) -> int:
         if not args.quick:
             figures["calls"] = bench_api_calls(stack, sim, tenant, args.in_flight, args.boot_delay)
             figures["api"] = bench_api(stack, tenant, args.api_seconds)
-            figures["scale"] = bench_scale(stack, sim, tenant, args.scale_n, args.scale_seconds)
+            figures["budget"] = budget_phase.bench_budget(stack, sim, tenant)
+            figures["scale"] = budget_phase.bench_scale(stack, sim, tenant, args.scale_n, args.scale_seconds)
         figures["worker_peak_rss_mb"] = round(stack.worker_peak_rss_mb(), 1)
     _report(figures, args.output)
     return 0
@@ -318,7 +323,7 @@ TARGETS = [
 
 def _report(figures: dict, output: str) -> None:
     print("\n{:52} {:>10} {:>8}  {}".format("figure", "value", "target", "met"))
-    for label, get, target, ok in TARGETS:
+    for label, get, target, ok in TARGETS + budget_phase.TARGETS:
         try:
             value = get(figures)
         except KeyError:

@@ -129,7 +129,7 @@ class _Pinned:
         if not target.startswith(gateway.api_url):
             raise GatewayPermanentError(f"refused {where}: not under the configured API URL", status=0)
         budget = get_budget(gateway._token)
-        decision = budget.acquire(gateway.caller, type, urlsplit(target).path)
+        decision = gateway._permit(budget, type, urlsplit(target).path)
         if not decision.granted:
             raise GatewayThrottled(
                 f"{where}: waiting for the DigitalOcean budget ({decision.ahead} ahead)",
@@ -232,12 +232,26 @@ class DigitalOceanGateway:
     def __repr__(self) -> str:
         return f"DigitalOceanGateway(api_url={self.api_url!r}, timeout={self.timeout})"
 
-    def for_caller(self, caller: Caller) -> DigitalOceanGateway:
+    def for_caller(self, caller: Caller, *, calls: int = 1) -> DigitalOceanGateway:
         """This gateway, asking the budget on behalf of ``caller`` (same
-        sessions and settings; a shallow copy, cheap)."""
+        sessions and settings; a shallow copy, cheap). ``calls``: how many
+        requests the caller is about to make in a row; the first takes
+        permits for all of them at once, the rest spend them."""
         bound = copy.copy(self)
-        bound.caller = caller
+        bound.caller, bound._batch, bound._credit = caller, max(1, calls), []
         return bound
+
+    _batch = 1
+    _credit: list = []  # permits taken ahead by this bound gateway (as granted decisions)
+
+    def _permit(self, budget, method: str, path: str):
+        if self._credit:
+            return self._credit.pop()
+        decision = budget.acquire(self.caller, method, path, cost=self._batch)
+        if decision.granted and self._batch > 1:
+            self._credit.extend([decision] * (self._batch - 1))
+            self._batch = 1  # later calls (a retry's) take their own
+        return decision
 
     def create_refused_last(self) -> bool:
         """Whether this caller's last request was a droplet create refused a

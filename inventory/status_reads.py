@@ -32,8 +32,9 @@ _PREFIX = "arcadia:droplet-status:"
 @dataclass(frozen=True)
 class StatusRead:
     droplet: Droplet | None  # None: DigitalOcean does not know it (yet)
-    known: bool = True  # False: no fresh listing covers it; ask again shortly
+    known: bool = True  # False: no fresh listing covers it; ask again after `again`
     source: str = "get"  # "list", "get" or "none"
+    again: float = 0.5  # seconds until the next listing is expected (when not known)
 
 
 class _MemoryCache:
@@ -173,7 +174,10 @@ def droplet_status_read(
         return _finish(cache, droplet_id, StatusRead(_from_row(droplet_id, row), source="list"))
     listed_after_create = meta is not None and since is not None and meta["at"] > since + 1.0
     if fresh and not listed_after_create:
-        return StatusRead(None, known=False, source="none")  # the next listing will show it
+        # The next listing will show it: come back when this one goes stale.
+        return StatusRead(
+            None, known=False, source="none", again=max(0.1, meta["at"] + interval - now + 0.05)
+        )
     return _finish(cache, droplet_id, _get(gw, droplet_id))
 
 

@@ -8,7 +8,8 @@
 --       4 hour window s, 5 caller's rank score (lower goes first),
 --       6 caller id ('' = not queued), 7 minute reserve, 8 hour reserve
 --       (slots a caller of the create lane must leave free; 0 otherwise),
---       9 grace s (how long a waiter keeps its place past its expected return)
+--       9 grace s (how long a waiter keeps its place past its expected return),
+--       10 cost (permits taken at once: a step's known sequence of calls)
 -- Returns {1, permits in the hour window, '0', ahead} when granted,
 --         {0, permits in the hour window, wait seconds (string), ahead} when not.
 local t = redis.call('TIME')
@@ -18,6 +19,7 @@ local win = {tonumber(ARGV[3]), tonumber(ARGV[4])}
 local score, who = tonumber(ARGV[5]), ARGV[6]
 local reserve = {tonumber(ARGV[7]), tonumber(ARGV[8])}
 local grace = tonumber(ARGV[9])
+local cost = tonumber(ARGV[10] or '1')
 
 local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 500)
 if #gone > 0 then
@@ -36,28 +38,30 @@ local ahead = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. score)
 
 local fits = now >= paused
 for w = 1, 2 do
-  if lim[w] > 0 and lim[w] - used[w] < ahead + 1 + reserve[w] then fits = false end
+  if lim[w] > 0 and lim[w] - used[w] < ahead + cost + reserve[w] then fits = false end
 end
 if fits then
-  local id = redis.call('HINCRBY', KEYS[5], 'seq', 1)
-  for w = 1, 2 do
-    if lim[w] > 0 then
-      redis.call('ZADD', KEYS[w], now, id)
-      redis.call('PEXPIRE', KEYS[w], math.ceil(win[w] * 1000))
+  for c = 1, cost do
+    local id = redis.call('HINCRBY', KEYS[5], 'seq', 1)
+    for w = 1, 2 do
+      if lim[w] > 0 then redis.call('ZADD', KEYS[w], now, id) end
     end
+  end
+  for w = 1, 2 do
+    if lim[w] > 0 then redis.call('PEXPIRE', KEYS[w], math.ceil(win[w] * 1000)) end
   end
   if who ~= '' then
     redis.call('ZREM', KEYS[3], who)
     redis.call('ZREM', KEYS[4], who)
   end
-  return {1, used[2] + 1, '0', ahead}
+  return {1, used[2] + cost, '0', ahead}
 end
 
 -- Refused. The caller's turn comes when `short` more permits have left the
 -- window: the short-th oldest entry's expiry (or whole windows later).
 local wait = 0
 for w = 1, 2 do
-  local short = ahead + 1 + reserve[w] - (lim[w] - used[w])
+  local short = ahead + cost + reserve[w] - (lim[w] - used[w])
   if lim[w] > 0 and short > 0 then
     local k = short - 1
     local cycles, idx = math.floor(k / lim[w]), k % lim[w]

@@ -28,10 +28,12 @@ class Budget:
     def __init__(self, config: BudgetConfig, store, key: str):
         self.config, self.store, self.key = config, store, key
 
-    def acquire(self, caller: Caller, method: str, path: str) -> Decision:
+    def acquire(self, caller: Caller, method: str, path: str, *, cost: int = 1) -> Decision:
+        """A permit (``cost`` of them at once, for a step's known sequence of
+        calls, so it is not refused half-way and repeats its first call)."""
         lane = caller.lane(method, path)
         decision = self.store.acquire(
-            self.config, score=caller.score(lane), waiter=caller.waiter, create=lane == CREATE
+            self.config, score=caller.score(lane), waiter=caller.waiter, create=lane == CREATE, cost=cost
         )
         if not decision.granted:
             log.info(

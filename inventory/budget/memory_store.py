@@ -34,7 +34,9 @@ class MemoryStore:
             del self.waiters[who]
         return len(self.windows[0]), len(self.windows[1])
 
-    def acquire(self, config: BudgetConfig, *, score: float, waiter: str, create: bool) -> Decision:
+    def acquire(
+        self, config: BudgetConfig, *, score: float, waiter: str, create: bool, cost: int = 1
+    ) -> Decision:
         limits = (config.per_minute, config.per_hour)
         seconds = (config.minute_window, config.hour_window)
         reserve = (config.minute_reserve, config.hour_reserve) if create else (0, 0)
@@ -44,17 +46,18 @@ class MemoryStore:
             paused = self.state["paused_until"]
             ahead = sum(1 for s, _ in self.waiters.values() if s < score)
             fits = now >= paused and all(
-                not lim or lim - u >= ahead + 1 + r for lim, u, r in zip(limits, used, reserve, strict=True)
+                not lim or lim - u >= ahead + cost + r
+                for lim, u, r in zip(limits, used, reserve, strict=True)
             )
             if fits:
                 for window, lim in zip(self.windows, limits, strict=True):
                     if lim:
-                        window.append(now)
+                        window.extend([now] * cost)
                 self.waiters.pop(waiter, None)
-                return Decision(True, 0.0, ahead, used[1] + 1)
+                return Decision(True, 0.0, ahead, used[1] + cost)
             wait = 0.0
             for w in (0, 1):
-                short = ahead + 1 + reserve[w] - (limits[w] - used[w])
+                short = ahead + cost + reserve[w] - (limits[w] - used[w])
                 if limits[w] and short > 0:
                     cycles, idx = divmod(short - 1, limits[w])
                     at = (cycles + 1) * seconds[w]

@@ -34,7 +34,9 @@ class RedisStore:
         self._resync = self.client.register_script((_HERE / "resync.lua").read_text())
         self._pause = self.client.register_script((_HERE / "pause.lua").read_text())
 
-    def acquire(self, config: BudgetConfig, *, score: float, waiter: str, create: bool) -> Decision:
+    def acquire(
+        self, config: BudgetConfig, *, score: float, waiter: str, create: bool, cost: int = 1
+    ) -> Decision:
         k = self.keys
         reserve = (config.minute_reserve, config.hour_reserve) if create else (0, 0)
         granted, used_hour, wait, ahead = self._acquire(
@@ -48,6 +50,7 @@ class RedisStore:
                 waiter,
                 *reserve,
                 config.grace,
+                cost,
             ],
         )
         return Decision(bool(granted), float(wait), int(ahead), int(used_hour))

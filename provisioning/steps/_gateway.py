@@ -25,11 +25,12 @@ ARCADIA_TAG = "arcadia"
 __all__ = ["GatewayNotFound", "gateway", "gateway_errors", "droplet_destroy", "saga_tag"]
 
 
-def gateway(ctx=None, *, compensating: bool = False) -> DigitalOceanGateway:
+def gateway(ctx=None, *, compensating: bool = False, calls: int = 1) -> DigitalOceanGateway:
     """The gateway, asking the shared budget on behalf of the step in ``ctx``:
     its saga, whether it compensates (first lane), and its saga's age (oldest
     first). ``compensating=True`` from a ``compensate`` method; the engine's
-    ``StepContext.compensating`` says the same once it carries it."""
+    ``StepContext.compensating`` says the same once it carries it. ``calls``:
+    requests the step makes in a row (their permits are taken at once)."""
     gw = get_gateway()
     if ctx is None:
         return gw
@@ -40,7 +41,8 @@ def gateway(ctx=None, *, compensating: bool = False) -> DigitalOceanGateway:
             step=ctx.step_name,
             compensating=compensating or bool(getattr(ctx, "compensating", False)),
             saga_started_at=started.timestamp() if started is not None else None,
-        )
+        ),
+        calls=calls,
     )
 
 

@@ -27,7 +27,8 @@ class PointDeploymentDns(Step):
     name = "point_deployment_dns"
 
     def execute(self, ctx: StepContext) -> dict:
-        gw, domain, name, ipv4 = gateway(ctx), ctx["dns_domain"], ctx["dns_name"], ctx["ipv4"]
+        # Two calls in a row (look-up, then write): permits for both at once.
+        gw, domain, name, ipv4 = gateway(ctx, calls=2), ctx["dns_domain"], ctx["dns_name"], ctx["ipv4"]
         with gateway_errors():
             current = gw.record_find(domain, name, type="A")
             if current is not None and current.data == ipv4:

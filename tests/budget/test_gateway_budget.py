@@ -60,3 +60,15 @@ def test_a_429_pauses_the_token_and_steps_see_throttled(dosim, limits):
     assert len(dosim.requests()) == 1
     status = budget_status()
     assert status["answered_429"] == 1 and status["paused_until"] is not None
+
+
+def test_the_dns_step_spends_one_permit_taken_for_both_its_calls(dosim, limits):
+    from inventory.budget import Caller
+
+    limits(per_minute=3)
+    gw = get_gateway().for_caller(Caller(saga_id="s", step="point_deployment_dns"), calls=2)
+    assert gw.record_find(DOMAIN, "web") is None
+    assert budget_status()["minute"]["used"] == 2  # both taken by the first call
+    gw.record_create(DOMAIN, type="A", name="web", data="192.0.2.9")
+    assert budget_status()["minute"]["used"] == 2  # the second spent the credit
+    assert len(dosim.requests()) == 2

@@ -164,3 +164,14 @@ def test_creates_leave_the_reserve_to_the_other_lanes(kind):
 
 def test_lane_scores_never_interleave():
     assert Caller(saga_started_at=9e9).score(0) < Caller(saga_started_at=0.0).score(1) < LANE_SPAN * 2
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_a_step_takes_the_permits_of_its_calls_in_a_row_at_once(kind):
+    budget = make_budget(kind, config(per_minute=3))
+    dns = Caller(saga_id="a", step="point_deployment_dns", saga_started_at=1.0)
+    assert budget.acquire(dns, "GET", "/v2/domains/z/records", cost=2).granted
+    # One left: not enough for another look-up-then-write, which would stop half-way.
+    assert not budget.acquire(dns, "GET", "/v2/domains/z/records", cost=2).granted
+    assert budget.acquire(ANY, "GET", "/v2/droplets/1").granted
+    assert budget.status()["minute"]["used"] == 3
