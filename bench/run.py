@@ -9,9 +9,10 @@ Phases (each prints as it goes; the table and a JSON file come at the end):
    deployment with the simulator's boot delay at 20 s and 100 in flight;
 4. API — requests/s and p50/p99 of GET detail, POST create and a trivial
    authenticated endpoint, 16 loopback clients each;
-5. scale — 1,000 sagas in flight under DigitalOcean's rate limit
-   (250/minute), bounded in time: 429s seen, sagas finished, calls used,
-   worker peak RSS.
+5. budget and scale (bench/budget_phase.py) — 200 deployments at 600/minute
+   (boot 10 s), then 1,000 at 250/minute bounded in time: time until all
+   active against the floor the limit allows, 429s, calls per deployment,
+   p50/p95 time-to-active, the most accepted requests in any minute.
 
 Figures are printed, never asserted: these machines are noisy; compare
 ratios from the same run.
