@@ -45,6 +45,7 @@ from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import digitalocean
+import redis
 import requests
 from digitalocean.baseapi import PUT, BaseAPI
 
@@ -128,8 +129,12 @@ class _Pinned:
         where = f"{type} {urlsplit(target).path}"
         if not target.startswith(gateway.api_url):
             raise GatewayPermanentError(f"refused {where}: not under the configured API URL", status=0)
-        budget = get_budget(gateway._token)
-        decision = gateway._permit(budget, type, urlsplit(target).path)
+        try:
+            budget = get_budget(gateway._token)
+            decision = gateway._permit(budget, type, urlsplit(target).path)
+        except redis.RedisError as exc:
+            # No budget store, no permit: wait for it as for any transient fault.
+            raise GatewayTransientError(f"{where}: the DigitalOcean budget is unavailable: {exc}") from None
         if not decision.granted:
             raise GatewayThrottled(
                 f"{where}: waiting for the DigitalOcean budget ({decision.ahead} ahead)",
@@ -142,7 +147,11 @@ class _Pinned:
         except requests.RequestException as exc:
             raise GatewayTransientError(gateway.scrub(f"{where}: {exc.__class__.__name__}: {exc}")) from None
         self.last_response = response
-        paused = budget.observe(response.status_code, response.headers, decision)
+        try:
+            paused = budget.observe(response.status_code, response.headers, decision)
+        except redis.RedisError:
+            log.warning("could not record DigitalOcean's rate-limit headers: the budget store is unavailable")
+            paused = None
         if response.status_code == 429:
             message = gateway.scrub(f"{where} answered 429: {_message(response)}")
             told = _retry_after(response) if response.headers.get("retry-after") else None

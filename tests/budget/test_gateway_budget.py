@@ -72,3 +72,15 @@ def test_the_dns_step_spends_one_permit_taken_for_both_its_calls(dosim, limits):
     gw.record_create(DOMAIN, type="A", name="web", data="192.0.2.9")
     assert budget_status()["minute"]["used"] == 2  # the second spent the credit
     assert len(dosim.requests()) == 2
+
+
+def test_an_unreachable_budget_store_is_transient_and_sends_nothing(dosim, settings):
+    from inventory.digitalocean import GatewayTransientError
+
+    working, settings.ARCADIA_RATE_LIMIT_URL = settings.ARCADIA_RATE_LIMIT_URL, "redis://127.0.0.1:9/0"
+    try:
+        with pytest.raises(GatewayTransientError, match="budget is unavailable"):
+            get_gateway().droplets_by_tag("x")
+    finally:
+        settings.ARCADIA_RATE_LIMIT_URL = working  # the fixture's teardown resets the budget there
+    assert dosim.requests() == []
