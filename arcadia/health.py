@@ -15,6 +15,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from inventory.budget import budget_status
+
 # Seconds one check may take. A hung server must not hang the probe: each
 # check runs in a daemon thread that is abandoned when it overruns.
 CHECK_TIMEOUT = 3.0
@@ -96,7 +98,17 @@ def run_checks(checks=None, timeout=None):
 def healthz(request):
     results = run_checks()
     failed = sorted(name for name, result in results.items() if not result["ok"])
-    body = {"status": "unavailable" if failed else "ok", "checks": results}
+    body = {"status": "unavailable" if failed else "ok", "checks": results, "budget": _budget()}
     if failed:
         body["failed"] = failed
     return JsonResponse(body, status=503 if failed else 200)
+
+
+def _budget() -> dict:
+    """The DigitalOcean budget, for operators: what is used and left in each
+    window, who waits, the last 429. Informative, not a check: sagas wait
+    for permits rather than fail."""
+    try:
+        return budget_status()
+    except Exception as exc:  # its store (Redis) is down: say so, answer anyway
+        return {"error": f"{type(exc).__name__}: {exc}"[:200]}

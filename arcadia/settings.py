@@ -285,3 +285,39 @@ LOGGING = {
         "digitalocean": {"level": "WARNING"},
     },
 }
+
+# --- the DigitalOcean budget (inventory/budget) ----------------------------------
+# DigitalOcean's windows per token; Arcadia uses ARCADIA_DO_BUDGET_SHARE of
+# each and leaves the rest to the team's own tools. 0 = that window unlimited
+# (a simulator without a limit).
+ARCADIA_DO_RATE_LIMIT_PER_MINUTE = env.int("ARCADIA_DO_RATE_LIMIT_PER_MINUTE", default=250)
+ARCADIA_DO_RATE_LIMIT_PER_HOUR = env.int("ARCADIA_DO_RATE_LIMIT_PER_HOUR", default=5000)
+ARCADIA_DO_BUDGET_SHARE = env.float("ARCADIA_DO_BUDGET_SHARE", default=0.9)
+# Share of each window that new creates must leave free for compensation and
+# for sagas already past create, so creates cannot eat the window.
+ARCADIA_DO_BUDGET_CREATE_RESERVE = env.float("ARCADIA_DO_BUDGET_CREATE_RESERVE", default=0.1)
+# Seconds added to each window: our clock starts at the permit, DigitalOcean's
+# when the request arrives, a little later.
+ARCADIA_DO_BUDGET_WINDOW_MARGIN = env.float("ARCADIA_DO_BUDGET_WINDOW_MARGIN", default=1.0)
+# A caller told to come back keeps its place in the queue this long past its turn.
+ARCADIA_DO_BUDGET_WAITER_GRACE = env.float("ARCADIA_DO_BUDGET_WAITER_GRACE", default=5.0)
+# Where the budget lives: a redis:// URL shared by every process on every
+# host. Default: the broker when it is Redis; this process's memory in the
+# embedded mode (one process). Any other broker (RabbitMQ) has no safe
+# default: several processes counting separately would exceed the token's
+# limit, so settings refuse to load until ARCADIA_RATE_LIMIT_URL says where
+# (redis://..., or memory:// for a deployment that runs one worker process).
+ARCADIA_RATE_LIMIT_URL = env.str("ARCADIA_RATE_LIMIT_URL", default="")
+if not ARCADIA_RATE_LIMIT_URL:
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        ARCADIA_RATE_LIMIT_URL = CELERY_BROKER_URL
+    elif ARCADIA_EMBEDDED_WORKER:
+        ARCADIA_RATE_LIMIT_URL = "memory://"
+    else:
+        raise ImproperlyConfigured(
+            "CELERY_BROKER_URL is not Redis: set ARCADIA_RATE_LIMIT_URL to a redis:// URL for the "
+            "DigitalOcean budget shared by every worker (or memory:// for a single worker process)."
+        )
+# Status reads of booting droplets: one shared tag listing per poll interval
+# answers every waiting saga, while it costs fewer calls than one GET each.
+ARCADIA_DROPLET_STATUS_SHARED = env.bool("ARCADIA_DROPLET_STATUS_SHARED", default=True)

@@ -23,6 +23,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--domain", action="append", dest="domains", help="zone to serve (repeatable)")
     p.add_argument("--boot-delay", type=float, default=1.0, help="seconds a droplet stays new")
     p.add_argument("--rate-limit-per-minute", type=int, default=0, help="429 past this (0: none)")
+    p.add_argument("--rate-limit-per-hour", type=int, default=0, help="429 past this an hour (0: none)")
     p.add_argument("--seed", type=int, default=None, help="seed for failure_rate")
     faults = "; ".join(f"{k}: {v[2]}" for k, v in PARAMS.items())
     p.add_argument(
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         "token": args.token,
         "boot_delay": args.boot_delay,
         "rate_limit_per_minute": args.rate_limit_per_minute,
+        "rate_limit_per_hour": args.rate_limit_per_hour,
         "seed": args.seed,
     }
     if args.domains:

@@ -59,8 +59,16 @@ class DosimControl:
         re-seeded); ``config`` changes settings first."""
         self._call("POST", "/_dosim/reset", config)
 
+    def reset_windows(self) -> dict[str, int]:
+        """Empty both rate-limit windows; keep everything else. Returns the counts."""
+        return self._call("DELETE", "/_dosim/ratelimit")["windows"]
+
+    def windows(self) -> dict[str, int]:
+        """Accepted requests in the current minute and hour windows."""
+        return self._call("GET", "/_dosim/ratelimit")["windows"]
+
     def configure(self, **config: Any) -> dict[str, Any]:
-        """boot_delay, rate_limit_per_minute, domains, default_per_page,
+        """boot_delay, rate_limit_per_minute, rate_limit_per_hour, domains, default_per_page,
         max_per_page, log_size, seed, token."""
         return self._call("POST", "/_dosim/config", config)["config"]
 

@@ -1,4 +1,4 @@
-"""The ``/_dosim/*`` control endpoints: state, reset, config, faults.
+"""The ``/_dosim/*`` control endpoints: state, reset, config, faults, ratelimit.
 
 Unauthenticated and unlogged on purpose: they are the test harness's side
 door, not part of the simulated API. So they answer loopback clients only,
@@ -74,6 +74,12 @@ def control(
             return 400, {"id": "bad_request", "message": str(exc)}
         return 200, {"reset": True}
     with state.lock:
+        if name == "ratelimit" and method in ("GET", "DELETE"):
+            # DELETE empties both windows (a benchmark phase starts fresh)
+            # without forgetting droplets, records or the request log.
+            if method == "DELETE":
+                state.rate_limit.clear()
+            return 200, {"windows": state.rate_limit.snapshot(time.time())}
         if name == "config" and method in ("GET", "POST"):
             return _config(state, method, body)
         if name == "faults" and method in ("GET", "POST", "DELETE"):

@@ -239,23 +239,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(injected.status, render.error_body(injected.status, injected.message), headers)
 
     def _rate_limit(self, state: State, now: float) -> tuple[dict[str, str], bool]:
-        """Sliding one-minute window; headers as DigitalOcean sends them."""
-        window, budget = state.window, state.config.rate_limit_per_minute
-        while window and window[0] <= now - 60:
-            window.popleft()
-        limit = budget or 5000
-        limited = bool(budget) and len(window) >= budget
-        if not limited:
-            window.append(now)
-        reset = (window[0] if window else now) + 60
-        headers = {
-            "ratelimit-limit": str(limit),
-            "ratelimit-remaining": str(max(0, limit - len(window))),
-            "ratelimit-reset": str(int(reset)),
-        }
-        if limited:
-            headers["retry-after"] = str(max(1, int(reset - now + 0.999)))
-        return headers, limited
+        """Both sliding windows; headers as DigitalOcean sends them (dosim/ratelimit.py)."""
+        config = state.config
+        return state.rate_limit.admit(
+            now, per_minute=config.rate_limit_per_minute, per_hour=config.rate_limit_per_hour
+        )
 
     def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = b"" if payload is None else json.dumps(payload).encode()

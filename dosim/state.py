@@ -17,6 +17,7 @@ from typing import Any
 
 from dosim import render
 from dosim.faults import DROPLET_CREATE, DROPLET_DELETE, DROPLET_GET, DROPLET_LIST, Faults
+from dosim.ratelimit import RateLimit
 
 Response = tuple[int, Any]
 
@@ -29,6 +30,8 @@ class Config:
     # 0 = no budget: benchmarks must measure Arcadia, not DigitalOcean's
     # 250/minute limit; set it to see 429s.
     rate_limit_per_minute: int = 0
+    # DigitalOcean's other window (5,000 at the real API); 0 = none.
+    rate_limit_per_hour: int = 0
     default_per_page: int = 20
     max_per_page: int = 200
     log_size: int = 5000
@@ -73,7 +76,7 @@ class State:
         self.records: dict[str, dict[int, dict[str, Any]]] = {d: {} for d in self.config.domains}
         self.log: deque[dict[str, Any]] = deque(maxlen=self.config.log_size)
         self.exchanges: deque[dict[str, Any]] = deque(maxlen=self.config.log_size)
-        self.window: deque[float] = deque()
+        self.rate_limit = RateLimit()
         self.counts: dict[str, int] = {}
         self.faults = Faults(self.config.seed)
         self._ids = {"droplet": 3164444, "action": 36804636, "record": 28448429}
@@ -306,6 +309,7 @@ class State:
                 "counts": dict(self.counts),
                 "faults": self.faults.snapshot(),
                 "config": config,
+                "windows": self.rate_limit.snapshot(now),
                 "time": time.time(),
             }
 

@@ -16,8 +16,18 @@ gateway builds (see DESIGN.md, "Facts measured"):
   without the status, and crashes on error bodies lacking ``id``: the gateway
   looks at the HTTP answer itself, before the library does.
 
-Errors: 429, 5xx, timeouts and connection errors raise ``GatewayTransientError``
-(with ``retry_after`` from ``retry-after`` or ``ratelimit-reset``); 404 raises
+Every request takes a permit from the token's shared budget first
+(``inventory.budget``), in the lane of its caller (``for_caller``); without
+one it raises ``GatewayThrottled`` before anything leaves, with the seconds
+until this caller's turn. Every answer's ``ratelimit-*`` headers correct the
+budget; a 429 pauses the whole token and raises ``GatewayThrottled`` too.
+GET, PUT and DELETE reuse one ``requests.Session`` per process and thread
+(the library's ``_session``); the library sends POST and PATCH through
+module-level ``requests`` functions, which no hook reaches.
+
+Errors: 5xx, timeouts and connection errors raise ``GatewayTransientError``
+(with ``retry_after`` from ``retry-after``); 429 and a refused permit raise
+its subclass ``GatewayThrottled``; 404 raises
 ``GatewayNotFound`` (swallowed where "gone" means "done"); other 4xx raise
 ``GatewayPermanentError`` with DigitalOcean's message. No message, log line or
 repr contains the token.
@@ -25,15 +35,21 @@ repr contains the token.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import digitalocean
+import redis
 import requests
 from digitalocean.baseapi import PUT, BaseAPI
+
+from inventory.budget import ANONYMOUS, Caller, get_budget
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +64,7 @@ class Droplet:
     size: str
     image: str
     tags: tuple[str, ...]
+    created_at: float | None = None  # epoch seconds, as DigitalOcean reports it
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,12 @@ class GatewayTransientError(GatewayError):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+
+class GatewayThrottled(GatewayTransientError):
+    """No permit from the shared budget (nothing was sent), or a 429 (the
+    whole token is paused). ``retry_after``: seconds until a permit is
+    expected for this caller. Waiting for it is not a failure."""
 
 
 class GatewayNotFound(GatewayError):
@@ -107,12 +130,32 @@ class _Pinned:
         if not target.startswith(gateway.api_url):
             raise GatewayPermanentError(f"refused {where}: not under the configured API URL", status=0)
         try:
+            budget = get_budget(gateway._token)
+            decision = gateway._permit(budget, type, urlsplit(target).path)
+        except redis.RedisError as exc:
+            # No budget store, no permit: wait for it as for any transient fault.
+            raise GatewayTransientError(f"{where}: the DigitalOcean budget is unavailable: {exc}") from None
+        if not decision.granted:
+            raise GatewayThrottled(
+                f"{where}: waiting for the DigitalOcean budget ({decision.ahead} ahead)",
+                retry_after=decision.wait,
+            )
+        try:
             response = BaseAPI._BaseAPI__perform_request(self, url, type, params)
         except requests.Timeout:
             raise GatewayTransientError(f"{where}: no answer within {gateway.timeout}s") from None
         except requests.RequestException as exc:
             raise GatewayTransientError(gateway.scrub(f"{where}: {exc.__class__.__name__}: {exc}")) from None
         self.last_response = response
+        try:
+            paused = budget.observe(response.status_code, response.headers, decision)
+        except redis.RedisError:
+            log.warning("could not record DigitalOcean's rate-limit headers: the budget store is unavailable")
+            paused = None
+        if response.status_code == 429:
+            message = gateway.scrub(f"{where} answered 429: {_message(response)}")
+            told = _retry_after(response) if response.headers.get("retry-after") else None
+            raise GatewayThrottled(message, status=429, retry_after=max(paused or 0.0, told or 0.0))
         if response.status_code >= 400:
             raise _http_error(where, response, gateway.scrub)
         return response
@@ -181,6 +224,7 @@ class DigitalOceanGateway:
     """The DigitalOcean operations the sagas need; see the module docstring."""
 
     page_size = 200  # DigitalOcean's maximum; tests lower it to exercise pagination
+    caller: Caller = ANONYMOUS  # who is asking, for the budget's lanes (see for_caller)
 
     def __init__(self, *, token: str | None = None, api_url: str | None = None, timeout: float | None = None):
         from django.conf import settings
@@ -192,15 +236,45 @@ class DigitalOceanGateway:
             raise ValueError("DIGITALOCEAN_TOKEN is empty")
         if self.timeout <= 0:
             raise ValueError("the request timeout must be positive")
+        self._sessions = threading.local()
 
     def __repr__(self) -> str:
         return f"DigitalOceanGateway(api_url={self.api_url!r}, timeout={self.timeout})"
+
+    def for_caller(self, caller: Caller, *, calls: int = 1) -> DigitalOceanGateway:
+        """This gateway, asking the budget on behalf of ``caller`` (same
+        sessions and settings; a shallow copy, cheap). ``calls``: how many
+        requests the caller is about to make in a row; the first takes
+        permits for all of them at once, the rest spend them."""
+        bound = copy.copy(self)
+        bound.caller, bound._batch, bound._credit = caller, max(1, calls), []
+        return bound
+
+    _batch = 1
+    _credit: list = []  # permits taken ahead by this bound gateway (as granted decisions)
+
+    def _permit(self, budget, method: str, path: str):
+        if self._credit:
+            return self._credit.pop()
+        decision = budget.acquire(self.caller, method, path, cost=self._batch)
+        if decision.granted and self._batch > 1:
+            self._credit.extend([decision] * (self._batch - 1))
+            self._batch = 1  # later calls (a retry's) take their own
+        return decision
+
+    def session(self) -> requests.Session:
+        """One session per process and thread: its pooled connections are
+        reused, and never shared across a fork or between threads."""
+        held = getattr(self._sessions, "held", None)
+        if held is None or held[0] != os.getpid():
+            held = self._sessions.held = (os.getpid(), requests.Session())
+        return held[1]
 
     def scrub(self, text: str) -> str:
         return text.replace(self._token, "[token]")
 
     def _build(self, cls, **fields):
-        obj = cls(token=self._token, end_point=self.api_url, **fields)
+        obj = cls(token=self._token, end_point=self.api_url, _session=self.session(), **fields)
         obj._gateway = self
         return obj
 
@@ -309,7 +383,7 @@ class DigitalOceanGateway:
             log.info("record %s in %s already gone", record_id, domain)
 
 
-_DROPLET_KEYS = ("id", "name", "status", "networks", "region", "size_slug", "image", "tags")
+_DROPLET_KEYS = ("id", "name", "status", "networks", "region", "size_slug", "image", "tags", "created_at")
 
 
 def _droplet(data: dict) -> Droplet:
@@ -324,7 +398,15 @@ def _droplet(data: dict) -> Droplet:
         size=data.get("size_slug") or "",
         image=_slug(data.get("image")),
         tags=tuple(data.get("tags") or ()),
+        created_at=_epoch(data.get("created_at")),
     )
+
+
+def _epoch(value) -> float | None:
+    try:
+        return datetime.fromisoformat(str(value)).timestamp() if value else None
+    except ValueError:
+        return None
 
 
 def _slug(value) -> str:

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from tests import factories
 
-pytest_plugins = ["tests.support.dosim", "tests.support.worker"]
+pytest_plugins = ["tests.support.dosim", "tests.support.worker", "tests.support.budget"]
 
 
 # A transaction left open by a worker thread (a bug) would block the next

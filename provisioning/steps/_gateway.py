@@ -8,14 +8,16 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from inventory.budget import Caller
 from inventory.digitalocean import (
     DigitalOceanGateway,
     GatewayNotFound,
     GatewayPermanentError,
+    GatewayThrottled,
     GatewayTransientError,
     get_gateway,
 )
-from provisioning.engine import NotReady, PermanentError, TransientError
+from provisioning.engine import PermanentError, Throttled, TransientError
 
 # Every droplet Arcadia creates carries this tag, plus one naming its saga.
 ARCADIA_TAG = "arcadia"
@@ -23,8 +25,25 @@ ARCADIA_TAG = "arcadia"
 __all__ = ["GatewayNotFound", "gateway", "gateway_errors", "droplet_destroy", "saga_tag"]
 
 
-def gateway() -> DigitalOceanGateway:
-    return get_gateway()
+def gateway(ctx=None, *, compensating: bool = False, calls: int = 1) -> DigitalOceanGateway:
+    """The gateway, asking the shared budget on behalf of the step in ``ctx``:
+    its saga, whether it compensates (first lane), and its saga's age (oldest
+    first). ``compensating=True`` from a ``compensate`` method; the engine's
+    ``StepContext.compensating`` says the same once it carries it. ``calls``:
+    requests the step makes in a row (their permits are taken at once)."""
+    gw = get_gateway()
+    if ctx is None:
+        return gw
+    started = getattr(ctx, "saga_started_at", None) or getattr(ctx, "started_at", None)
+    return gw.for_caller(
+        Caller(
+            saga_id=str(ctx.saga_id),
+            step=ctx.step_name,
+            compensating=compensating or bool(getattr(ctx, "compensating", False)),
+            saga_started_at=started.timestamp() if started is not None else None,
+        ),
+        calls=calls,
+    )
 
 
 def saga_tag(saga_id) -> str:
@@ -35,17 +54,21 @@ def saga_tag(saga_id) -> str:
 
 @contextmanager
 def gateway_errors() -> Iterator[None]:
-    """Translate: 429 → NotReady (wait out the rate-limit window), other
-    transient → TransientError (keeping the server's retry-after), not found /
-    other 4xx → PermanentError. Steps that treat a
-    404 as normal catch GatewayNotFound inside this block."""
+    """Translate: no permit or a 429 → Throttled (wait for the budget: not
+    an attempt, not against a deadline), other transient → TransientError
+    (keeping the server's retry-after), not found / other 4xx →
+    PermanentError. Steps that treat a 404 as normal catch GatewayNotFound
+    inside this block."""
     try:
         yield
+    except GatewayThrottled as exc:
+        # The budget's wait already reflects this caller's rank; a 429's
+        # pause is the same for everyone, so it gets a spread.
+        wait = rate_limit_wait(exc.retry_after) if exc.status == 429 else exc.retry_after
+        raise Throttled(f"rate limited: {exc}", retry_after=wait) from exc
     except GatewayTransientError as exc:
         if exc.status == 429:
-            # Rate limiting is back-pressure, not failure: wait for the window
-            # without spending the step's attempts.
-            raise NotReady(f"rate limited: {exc}", retry_after=rate_limit_wait(exc.retry_after)) from exc
+            raise Throttled(f"rate limited: {exc}", retry_after=rate_limit_wait(exc.retry_after)) from exc
         raise TransientError(str(exc), retry_after=exc.retry_after) from exc
     except GatewayNotFound as exc:
         raise PermanentError(f"not found at DigitalOcean: {exc}") from exc

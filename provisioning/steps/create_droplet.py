@@ -30,7 +30,8 @@ class CreateDroplet(Step):
 
     Idempotent: DigitalOcean has no idempotency key for create, so the step
     first lists droplets by its saga tag and adopts the one it finds. On a
-    retry (the previous create may have happened with its answer lost) it
+    retry (the previous create may have happened with its answer lost; a run
+    the budget refused a permit never left and is not counted as a try) it
     waits out the tag-listing lag before creating, so a retried or
     redelivered step never makes a second droplet.
 
@@ -44,11 +45,12 @@ class CreateDroplet(Step):
     name = "create_droplet"
 
     def execute(self, ctx: StepContext) -> dict:
-        gw, tag = gateway(), saga_tag(ctx.saga_id)
+        gw, tag = gateway(ctx), saga_tag(ctx.saga_id)
         with gateway_errors():
-            # The engine counts every run of the step (retries, redeliveries,
-            # takeovers), so on attempt 1 no earlier create can exist and the
-            # lookup would be a wasted call.
+            # The engine counts every run of the step that reached the provider
+            # (retries, redeliveries, takeovers; not a run the budget refused),
+            # so on attempt 1 no earlier create can exist and the lookup would
+            # be a wasted call.
             if ctx.attempt > 1:
                 existing = gw.droplets_by_tag(tag)
                 if existing:
@@ -65,7 +67,7 @@ class CreateDroplet(Step):
         return {"droplet_id": droplet.id}
 
     def compensate(self, ctx: StepContext) -> None:
-        gw, tag = gateway(), saga_tag(ctx.saga_id)
+        gw, tag = gateway(ctx, compensating=True), saga_tag(ctx.saga_id)
         with gateway_errors():
             ids = {d.id for d in gw.droplets_by_tag(tag)}
         if ctx.get("droplet_id"):

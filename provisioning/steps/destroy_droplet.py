@@ -18,7 +18,7 @@ class DestroyDroplet(Step):
 
     def execute(self, ctx: StepContext) -> dict:
         if ctx.get("droplet_id") is not None:
-            droplet_destroy(gateway(), ctx["droplet_id"])
+            droplet_destroy(gateway(ctx), ctx["droplet_id"])
         return {"droplet_destroyed": True}
 
     def compensate(self, ctx: StepContext) -> None:

@@ -30,7 +30,8 @@ class PointDeploymentDns(Step):
     name = "point_deployment_dns"
 
     def execute(self, ctx: StepContext) -> dict:
-        gw, domain, name, ipv4 = gateway(), ctx["dns_domain"], ctx["dns_name"], ctx["ipv4"]
+        # Two calls in a row (look-up, then write): permits for both at once.
+        gw, domain, name, ipv4 = gateway(ctx, calls=2), ctx["dns_domain"], ctx["dns_name"], ctx["ipv4"]
         with gateway_errors():
             current = gw.record_find(domain, name, type="A")
             if "dns_previous" in ctx:
@@ -48,7 +49,7 @@ class PointDeploymentDns(Step):
         return {"dns_previous": previous, "dns_record_id": record.id}
 
     def compensate(self, ctx: StepContext) -> None:
-        gw, domain, name = gateway(), ctx["dns_domain"], ctx["dns_name"]
+        gw, domain, name = gateway(ctx, compensating=True), ctx["dns_domain"], ctx["dns_name"]
         previous, ours = ctx.get("dns_previous"), ctx.get("ipv4")
         with gateway_errors():
             current = gw.record_find(domain, name, type="A")

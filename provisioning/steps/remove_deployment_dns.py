@@ -19,7 +19,7 @@ class RemoveDeploymentDns(Step):
     name = "remove_deployment_dns"
 
     def execute(self, ctx: StepContext) -> dict:
-        gw, domain, name, ipv4 = gateway(), ctx["dns_domain"], ctx["dns_name"], ctx.get("ipv4")
+        gw, domain, name, ipv4 = gateway(ctx), ctx["dns_domain"], ctx["dns_name"], ctx.get("ipv4")
         with gateway_errors():
             current = gw.record_find(domain, name, type="A")
             if current is None or not ipv4 or current.data != ipv4:
@@ -31,7 +31,7 @@ class RemoveDeploymentDns(Step):
         ipv4 = ctx.get("ipv4")
         if ctx.get("droplet_destroyed") or not ipv4:
             return
-        gw, domain, name = gateway(), ctx["dns_domain"], ctx["dns_name"]
+        gw, domain, name = gateway(ctx, compensating=True), ctx["dns_domain"], ctx["dns_name"]
         ttl = (ctx.get("dns_removed") or {}).get("ttl") or DEFAULT_TTL
         with gateway_errors():
             if gw.record_find(domain, name, type="A") is None:

@@ -2,8 +2,9 @@ import time
 
 from django.conf import settings
 
+from inventory.status_reads import droplet_status_read
 from provisioning.engine import NotReady, PermanentError, RetryPolicy, Step, StepContext
-from provisioning.steps._gateway import GatewayNotFound, gateway, gateway_errors
+from provisioning.steps._gateway import ARCADIA_TAG, gateway, gateway_errors
 
 
 class WaitDropletActive(Step):
@@ -11,10 +12,15 @@ class WaitDropletActive(Step):
     the droplet every ``ARCADIA_DROPLET_POLL_INTERVAL`` seconds until it is
     ``active`` with a public IPv4; output ``ipv4``.
 
-    A 404 just after create is DigitalOcean catching up: not ready yet.
-    ``errored`` fails at once; still not active after
-    ``ARCADIA_DROPLET_ACTIVE_TIMEOUT`` seconds fails too (the engine's
-    deadline, checked here as well so the rule holds under any engine).
+    Polls are shared (``inventory.status_reads``): while many droplets boot,
+    one tag listing per poll interval answers every waiting saga; a droplet
+    the listing misses is read by id. A 404 just after create is DigitalOcean
+    catching up: not ready yet. ``errored`` fails at once; still not active
+    ``ARCADIA_DROPLET_ACTIVE_TIMEOUT`` seconds after DigitalOcean created it
+    fails too (the engine's deadline, checked here as well so the rule holds
+    under any engine). That clock is the droplet's, so time spent waiting for
+    the provider budget (``Throttled``, raised before any status is known)
+    does not count against it.
 
     Idempotent: a read-only poll.
 
@@ -37,20 +43,30 @@ class WaitDropletActive(Step):
             # A droplet takes tens of seconds to boot: asking before then only
             # spends rate limit (250 requests/minute per token).
             raise NotReady(f"droplet {droplet_id} is booting", retry_after=settings.ARCADIA_DROPLET_BOOT_WAIT)
+        since = ctx.started_at.timestamp() if ctx.started_at else None
         with gateway_errors():
-            try:
-                droplet = gateway().droplet_get(droplet_id)
-            except GatewayNotFound:
-                droplet = None
+            read = droplet_status_read(
+                gateway(ctx),
+                droplet_id,
+                tag=ARCADIA_TAG,
+                interval=interval if settings.ARCADIA_DROPLET_STATUS_SHARED else 0.0,
+                since=since,
+            )
+        if not read.known:
+            # Another saga is listing, or the last listing predates this droplet.
+            raise NotReady(
+                f"droplet {droplet_id}: waiting for the shared listing", retry_after=min(interval, 0.5)
+            )
+        droplet = read.droplet
         if droplet is not None and droplet.status == "active" and droplet.ipv4:
             return {"ipv4": droplet.ipv4}
         if droplet is not None and droplet.status == "errored":
             raise PermanentError(f"droplet {droplet_id} errored while booting")
         state = droplet.status if droplet else "not found"
-        if (
-            ctx.started_at
-            and time.time() - ctx.started_at.timestamp() > settings.ARCADIA_DROPLET_ACTIVE_TIMEOUT
-        ):
+        # The droplet's own clock when DigitalOcean reported it; the step's
+        # start otherwise (a droplet that never shows up).
+        born = (droplet.created_at if droplet is not None else None) or since
+        if born and time.time() - born > settings.ARCADIA_DROPLET_ACTIVE_TIMEOUT:
             raise PermanentError(
                 f"droplet {droplet_id} still {state} after {settings.ARCADIA_DROPLET_ACTIVE_TIMEOUT:g}s"
             )

@@ -4,10 +4,12 @@ gateway as the right error type."""
 import pytest
 
 from dosim import faults as F
+from inventory.budget import budget_reset
 from inventory.digitalocean import (
     DigitalOceanGateway,
     GatewayNotFound,
     GatewayPermanentError,
+    GatewayThrottled,
     GatewayTransientError,
     get_gateway,
 )
@@ -55,6 +57,11 @@ def test_injected_status_maps_to_error_class_on_every_operation(dosim, status, e
             call()
         assert caught.value.status == status
         assert f"{operation} broke" in str(caught.value)
+        if status == 429:
+            # A 429 pauses the whole token: the next call is refused before it leaves.
+            with pytest.raises(GatewayThrottled):
+                call()
+            budget_reset()
         call()  # only the next call failed
 
 
@@ -82,16 +89,29 @@ def test_retry_after_of_an_injected_429_and_503(dosim):
         with pytest.raises(GatewayTransientError) as caught:
             gw.droplet_get(1)
         assert caught.value.retry_after == 7
+        budget_reset()  # the 429 paused the token for those 7 s
 
 
-def test_rate_limit_budget_gives_429_with_retry_after(dosim):
+def test_an_exhausted_quota_in_the_headers_refuses_the_next_call_before_it_leaves(dosim):
     dosim.configure(rate_limit_per_minute=3)
     gw = get_gateway()
     for _ in range(3):
         gw.droplets_by_tag("x")
-    with pytest.raises(GatewayTransientError) as caught:
+    with pytest.raises(GatewayThrottled) as caught:
         gw.droplets_by_tag("x")
-    assert caught.value.status == 429
+    assert caught.value.status is None  # refused here: no 429 was answered
+    assert 0 < caught.value.retry_after <= 60
+    assert [r["status"] for r in dosim.requests()] == [200, 200, 200]
+
+
+def test_a_429_answered_is_throttled_with_retry_after(dosim):
+    dosim.configure(rate_limit_per_minute=3)
+    gw = get_gateway()
+    dosim.add_record(DOMAIN, "seed", "192.0.2.1")  # two requests the budget did not see
+    dosim.add_record(DOMAIN, "seed2", "192.0.2.1")
+    gw.droplets_by_tag("x")
+    with pytest.raises(GatewayThrottled) as caught:
+        gw.droplets_by_tag("x")
     assert 0 < caught.value.retry_after <= 60
 
 

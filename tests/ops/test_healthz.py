@@ -80,3 +80,16 @@ def test_healthz_gives_up_on_a_hung_check(client, settings, monkeypatch):
 
 def test_healthz_is_get_only(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_healthz_shows_the_digitalocean_budget_and_never_the_token(client, settings):
+    body = client.get("/healthz").json()
+
+    budget = body["budget"]
+    assert set(budget["minute"]) == {"limit", "used", "left"} and set(budget["hour"]) == {
+        "limit",
+        "used",
+        "left",
+    }
+    assert {"waiting", "last_429", "paused_until"} <= set(budget)
+    assert settings.DIGITALOCEAN_TOKEN not in str(body)

@@ -45,7 +45,16 @@ from dosim.control import DosimControl
 from dosim.server import start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
-TEST_CONFIG = {"boot_delay": 0.2, "rate_limit_per_minute": 0, "seed": 1234}
+TEST_CONFIG = {
+    "boot_delay": 0.2,
+    "rate_limit_per_minute": 0,
+    "rate_limit_per_hour": 0,
+    "seed": 1234,
+    # Tests change these; the next test must not inherit them.
+    "default_per_page": 20,
+    "max_per_page": 200,
+    "links_base": "",
+}
 
 
 def _baseline() -> dict:

@@ -1,0 +1,148 @@
+"""One budget per DigitalOcean token, covering both of its windows.
+
+``get_budget(token)`` is the budget the gateway asks before every request
+(``acquire``) and tells about every answer (``observe``): the headers correct
+the count, a 429 pauses the whole token. Where it lives follows
+``ARCADIA_RATE_LIMIT_URL`` (see settings): Redis, shared by every process,
+or this process's memory in the embedded mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from inventory.budget.caller import CREATE, LANE_SPAN, Caller
+from inventory.budget.config import BudgetConfig, token_key
+from inventory.budget.decision import Decision
+from inventory.budget.memory_store import MemoryStore
+
+log = logging.getLogger("inventory.budget")
+
+# A 429 with neither retry-after nor an empty quota: a burst of unknown
+# length; pause the token briefly rather than until the hourly reset.
+UNKNOWN_BURST_PAUSE = 1.0
+
+
+class Budget:
+    def __init__(self, config: BudgetConfig, store, key: str):
+        self.config, self.store, self.key = config, store, key
+
+    def acquire(self, caller: Caller, method: str, path: str, *, cost: int = 1) -> Decision:
+        """A permit (``cost`` of them at once, for a step's known sequence of
+        calls, so it is not refused half-way and repeats its first call)."""
+        lane = caller.lane(method, path)
+        decision = self.store.acquire(
+            self.config, score=caller.score(lane), waiter=caller.waiter, create=lane == CREATE, cost=cost
+        )
+        if not decision.granted:
+            log.info(
+                "%s: no DigitalOcean permit for %s %s (lane %d, %d ahead); retry in %.1fs",
+                caller.describe(),
+                method,
+                path,
+                lane,
+                decision.ahead,
+                decision.wait,
+            )
+        return decision
+
+    def observe(self, status: int, headers, decision: Decision | None) -> float | None:
+        """Correct the count from an answer; for a 429, pause the token and
+        return how long (seconds)."""
+        limit, remaining, reset = (_int(headers.get(h)) for h in _HEADERS)
+        if status == 429:
+            retry_after = _int(headers.get("retry-after"))
+            if retry_after is not None:
+                seconds = float(retry_after)
+            elif remaining == 0 and reset is not None:
+                seconds = max(0.0, reset - time.time())
+            else:
+                seconds = UNKNOWN_BURST_PAUSE
+            until = self.store.pause(seconds)
+            log.warning("DigitalOcean answered 429: every caller of this token waits %.1fs", seconds)
+            return max(0.0, until - time.time())
+        if limit is None or remaining is None:
+            return None
+        provider_used = limit - remaining
+        ours = decision.used_hour if decision is not None else 0
+        # The usual answer needs no write: the provider counts no more than we do.
+        if remaining <= 0 or (self.config.per_hour and provider_used > ours):
+            added = self.store.resync(
+                self.config, provider_used=provider_used, remaining=remaining, reset=float(reset or 0)
+            )
+            if added:
+                log.info("DigitalOcean counts %d more requests than Arcadia: others share the token", added)
+        return None
+
+    def status(self) -> dict:
+        """Used and left in each window, pause, waiters, last 429."""
+        raw, config = self.store.status(self.config), self.config
+        state, now = raw["state"], raw["now"]
+        paused_until = float(state.get("paused_until") or 0)
+        lanes = [0, 0, 0]
+        for score in raw["waiting_scores"]:
+            lanes[min(2, int(score // LANE_SPAN))] += 1
+        last_429 = float(state["last_429"]) if state.get("last_429") else None
+
+        def window(used, limit):
+            return {"limit": limit or None, "used": used, "left": max(0, limit - used) if limit else None}
+
+        return {
+            "backend": "memory" if isinstance(self.store, MemoryStore) else "redis",
+            "token": self.key,  # a hash of the token
+            "minute": window(raw["minute"], config.per_minute),
+            "hour": window(raw["hour"], config.per_hour),
+            "paused_until": paused_until if paused_until > now else None,
+            "waiting": sum(lanes),
+            "waiting_by_lane": {"compensation": lanes[0], "past_create": lanes[1], "create": lanes[2]},
+            "last_429": last_429,
+            "answered_429": int(float(state.get("answered_429") or 0)),
+        }
+
+    def reset(self) -> None:
+        self.store.reset()
+
+
+_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset")
+
+
+def _int(value) -> int | None:
+    try:
+        return int(float(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+_budgets: dict[tuple, Budget] = {}
+_memory: dict[str, MemoryStore] = {}
+
+
+def get_budget(token: str | None = None) -> Budget:
+    """The budget of ``token`` (default: the configured one) under the
+    current settings; reused while they stay the same."""
+    if token is None:
+        from django.conf import settings
+
+        token = settings.DIGITALOCEAN_TOKEN
+    config, key = BudgetConfig.from_settings(), token_key(token)
+    cached = _budgets.get((config, key))
+    if cached is None:
+        if config.url.startswith("memory://"):
+            store = _memory.setdefault(key, MemoryStore())
+        else:
+            from inventory.budget.redis_store import RedisStore
+
+            store = RedisStore(config.url, key)
+        cached = _budgets[(config, key)] = Budget(config, store, key)
+    return cached
+
+
+def budget_status(token: str | None = None) -> dict:
+    """For the admin and ``/healthz``: see :meth:`Budget.status`."""
+    return get_budget(token).status()
+
+
+def budget_reset(token: str | None = None) -> None:
+    """Forget every permit, waiter and pause of the token (tests, benchmarks)."""
+    get_budget(token).reset()

@@ -1,0 +1,80 @@
+"""Shared status reads against the simulator over real HTTP: many waiting
+droplets cost one listing per poll interval; a droplet the listing misses
+(tag lag, a brief 404) is read by id and still finishes."""
+
+import time
+
+from dosim import faults as F
+from inventory.digitalocean import get_gateway
+from inventory.status_reads import droplet_status_read
+from tests.gateway.helpers import SPEC
+
+INTERVAL = 1.0
+
+
+def create(gw, n):
+    before = time.time()
+    return [gw.droplet_create(**SPEC, tags=["arcadia"]).id for _ in range(n)], before
+
+
+def poll_all(gw, ids, since):
+    return {i: droplet_status_read(gw, i, tag="arcadia", interval=INTERVAL, since=since) for i in ids}
+
+
+def test_twenty_waiting_droplets_cost_one_listing_per_poll_interval(dosim):
+    dosim.configure(boot_delay=2.5)
+    gw = get_gateway()
+    ids, since = create(gw, 20)
+    time.sleep(1.1)  # a listing made now is newer than every create
+    rounds = []
+    for _ in range(3):
+        start = len(dosim.requests())
+        reads = poll_all(gw, ids, since)
+        polls = dosim.requests()[start:]
+        rounds.append(([r["operation"] for r in polls], reads))
+        time.sleep(INTERVAL)
+    first_ops, _ = rounds[0]
+    # The first saga alone is cheaper by id; from the second on, one listing.
+    assert first_ops.count(F.DROPLET_LIST) == 1 and first_ops.count(F.DROPLET_GET) <= 1
+    for ops, reads in rounds[1:]:
+        assert ops == [F.DROPLET_LIST]
+        assert all(r.known and r.source == "list" for r in reads.values())
+    time.sleep(1.0)
+    final = poll_all(gw, ids, since)
+    assert all(r.droplet.status == "active" and r.droplet.ipv4 for r in final.values())
+
+
+def test_a_droplet_missing_from_the_listing_is_read_by_id(dosim):
+    dosim.configure(boot_delay=0)
+    gw = get_gateway()
+    listed, since = create(gw, 3)
+    dosim.faults(F.DROPLET_LIST, tag_lag=30)  # the next one is not listed for a while
+    [lagging], _ = create(gw, 1)
+    time.sleep(1.1)
+    reads = poll_all(gw, [*listed, lagging], since)
+    assert reads[lagging].source == "get" and reads[lagging].droplet.status == "active"
+    assert {reads[i].source for i in listed} <= {"list", "get"}
+
+
+def test_a_droplet_that_404s_once_still_finishes(dosim):
+    dosim.configure(boot_delay=0)
+    gw = get_gateway()
+    others, since = create(gw, 2)
+    dosim.faults(F.DROPLET_LIST, tag_lag=30)
+    dosim.faults(F.DROPLET_GET, not_found_for=1.5)
+    [late], _ = create(gw, 1)
+    time.sleep(1.1)
+    first = poll_all(gw, [*others, late], since)[late]
+    assert first.known and first.droplet is None  # a 404 just after create: not ready yet
+    time.sleep(1.0)
+    second = poll_all(gw, [*others, late], since)[late]
+    assert second.droplet is not None and second.droplet.status == "active"
+
+
+def test_with_few_waiting_each_reads_its_own_droplet(dosim):
+    dosim.configure(boot_delay=0)
+    gw = get_gateway()
+    [only], since = create(gw, 1)
+    read = droplet_status_read(gw, only, tag="arcadia", interval=INTERVAL, since=since)
+    assert read.source == "get" and read.droplet.status == "active"
+    assert [r["operation"] for r in dosim.requests()][-1] == F.DROPLET_GET

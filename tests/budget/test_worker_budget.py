@@ -1,0 +1,61 @@
+"""The budget on the production shape: a real prefork worker (2 processes)
+sharing one budget in Redis, against ``python -m dosim`` at a low limit."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from deployments.models import Deployment, DeploymentStatus
+from provisioning.engine.models import SagaStatus
+from tests import factories
+from tests.provisioning import helpers as h
+
+pytestmark = pytest.mark.integration
+
+LIMIT = 30
+WORKER_ENV = {
+    "ARCADIA_DO_RATE_LIMIT_PER_MINUTE": str(LIMIT),
+    "ARCADIA_DO_RATE_LIMIT_PER_HOUR": "0",
+    "ARCADIA_DO_BUDGET_SHARE": "1.0",
+    "ARCADIA_DROPLET_POLL_INTERVAL": "0.5",
+    "ARCADIA_DROPLET_BOOT_WAIT": "0",
+    "ARCADIA_DROPLET_ACTIVE_TIMEOUT": "180",
+}
+
+
+def max_in_any_window(times, seconds=60.0):
+    times, best, start = sorted(times), 0, 0
+    for end, at in enumerate(times):
+        while times[start] <= at - seconds:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+@pytest.fixture
+def client(transactional_db):
+    user = factories.UserFactory(username="alice", tenant=factories.TenantFactory(slug="acme"))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return api
+
+
+@pytest.mark.timeout(300)
+def test_ten_sagas_at_thirty_a_minute_finish_without_a_single_429(
+    dosim_process, celery_worker_process, client
+):
+    dosim_process.configure(rate_limit_per_minute=LIMIT, boot_delay=1.0)
+    celery_worker_process(env=WORKER_ENV, concurrency=2)
+    sagas = [
+        client.post("/api/deployments/", {**h.BODY, "name": f"web{i}"}, format="json").json()["saga"]["id"]
+        for i in range(10)
+    ]
+    for saga_id in sagas:
+        saga = h.wait_saga(saga_id, timeout=200)
+        assert saga.status == SagaStatus.SUCCEEDED, saga.error
+    assert Deployment.objects.filter(status=DeploymentStatus.ACTIVE).count() == 10
+    log = dosim_process.requests()
+    assert [r for r in log if r["status"] == 429] == []
+    accepted = [r["time"] for r in log if r["status"] != 429]
+    assert max_in_any_window(accepted) <= LIMIT
+    assert len(accepted) > LIMIT  # the run needed more than one window: the budget held it back
