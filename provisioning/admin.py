@@ -6,9 +6,12 @@ each a thin call into an engine service (which owns the rules and the
 locking). Who may run actions: staff holding ``provisioning.change_saga``.
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -21,101 +24,24 @@ from django.views.decorators.http import require_POST
 from arcadia.admin import ReadOnlyAdminMixin
 from arcadia.exceptions import ApplicationError
 from arcadia.transitions import IllegalTransition
-from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
+from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep
+from provisioning.saga_page import event_detail, saga_page_context, status_pill, timestamp_ms
+from provisioning.saga_summary import SUMMARY_EVENTS, format_seconds, saga_summary
+from provisioning.saga_summary import short_error as shorten
 from provisioning.selectors import saga_progress
 
 # What an engine service raises to refuse an operation (the saga is in the
 # wrong state): shown to the operator. Anything else is a bug and surfaces.
 REFUSALS = (ApplicationError, IllegalTransition)
 
-COMPENSATION_STATUSES = {StepStatus.COMPENSATING, StepStatus.COMPENSATED, StepStatus.COMPENSATION_FAILED}
-
 
 class SagaLogInlineMixin(ReadOnlyAdminMixin):
-    """Steps and events are part of the saga's page: whoever may view the
-    saga sees them, without separate step and event permissions."""
+    """Events are part of the saga's page: whoever may view the saga sees
+    them, without separate event permissions."""
 
     def has_view_permission(self, request, obj=None):
         user = request.user
         return user.has_perm("provisioning.view_saga") or user.has_perm("provisioning.change_saga")
-
-
-def step_phase(step: SagaStep) -> str:
-    return "compensation" if step.status in COMPENSATION_STATUSES else "forward"
-
-
-def step_duration(step: SagaStep) -> str:
-    if not step.started_at:
-        return "—"
-    end = step.finished_at or timezone.now()
-    seconds = (end - step.started_at).total_seconds()
-    running = "" if step.finished_at else " (running)"
-    # Most steps take milliseconds: tenths of a second would show 0.0.
-    return f"{seconds:.3f} s{running}" if seconds < 10 else f"{seconds:.1f} s{running}"
-
-
-def timestamp(value) -> str:
-    """Seconds matter when reading a saga's log; the admin's default format drops them."""
-    if value is None:
-        return "—"
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def flower_task_link(task_id: str) -> str:
-    """The step's Celery task in Flower, or the bare id when Flower's URL is unknown."""
-    if not task_id:
-        return "—"
-    if not settings.FLOWER_URL:
-        return task_id
-    url = f"{settings.FLOWER_URL.rstrip('/')}/task/{task_id}"
-    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, task_id)
-
-
-class SagaStepInline(SagaLogInlineMixin, admin.TabularInline):
-    model = SagaStep
-    template = "admin/provisioning/readonly_table.html"
-    extra = 0
-    can_delete = False
-    show_change_link = False
-    fields = [
-        "index",
-        "name",
-        "status",
-        "phase",
-        "attempts",
-        "compensation_attempts",
-        "started",
-        "finished",
-        "duration",
-        "compensated",
-        "last_error",
-        "celery_task",
-    ]
-    readonly_fields = fields
-
-    @admin.display(description="started")
-    def started(self, step):
-        return timestamp(step.started_at)
-
-    @admin.display(description="finished")
-    def finished(self, step):
-        return timestamp(step.finished_at)
-
-    @admin.display(description="compensated")
-    def compensated(self, step):
-        return timestamp(step.compensated_at)
-
-    @admin.display(description="phase")
-    def phase(self, step):
-        return step_phase(step)
-
-    @admin.display(description="duration")
-    def duration(self, step):
-        return step_duration(step)
-
-    @admin.display(description="Celery task")
-    def celery_task(self, step):
-        return flower_task_link(step.celery_task_id)
 
 
 class SagaEventInline(SagaLogInlineMixin, admin.TabularInline):
@@ -123,13 +49,17 @@ class SagaEventInline(SagaLogInlineMixin, admin.TabularInline):
     template = "admin/provisioning/readonly_table.html"
     extra = 0
     can_delete = False
-    fields = ["time", "step_name", "event", "detail"]
+    fields = ["time", "step_name", "event", "details"]
     readonly_fields = fields
-    verbose_name_plural = "timeline"
+    verbose_name_plural = "events"
 
     @admin.display(description="at")
     def time(self, event):
-        return timestamp(event.at)
+        return timestamp_ms(event.at)
+
+    @admin.display(description="detail")
+    def details(self, event):
+        return event_detail(event.detail)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("step")
@@ -141,7 +71,17 @@ class SagaEventInline(SagaLogInlineMixin, admin.TabularInline):
 
 @admin.register(Saga)
 class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["short_id", "kind", "deployment", "status", "progress", "age", "cancel_requested"]
+    list_display = [
+        "short_id",
+        "kind",
+        "deployment",
+        "coloured_status",
+        "progress",
+        "failed_step",
+        "short_error",
+        "duration",
+        "age",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["=id", "deployment__hostname", "deployment__name"]
     list_select_related = ["deployment"]
@@ -155,20 +95,84 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "progress",
         "cancel_requested",
         "error",
-        "context",
-        "created_at",
-        "updated_at",
-        "finished_at",
+        "pretty_context",
+        "created",
+        "updated",
+        "finished",
     ]
     readonly_fields = fields
-    inlines = [SagaStepInline, SagaEventInline]
+    # The steps are drawn by the page template from saga_page (timeline and
+    # steps table); the events follow as a read-only table.
+    inlines = [SagaEventInline]
     change_form_template = "admin/provisioning/saga/change_form.html"
+
+    class Media:
+        css = {"all": ["provisioning/saga.css"]}
+
     actions = ["retry_compensation", "resume", "request_cancel"]
 
     def get_queryset(self, request):
-        # The steps of the whole page in one more query: progress reads them
-        # from the prefetch cache instead of one COUNT per row.
-        return super().get_queryset(request).prefetch_related("steps")
+        # The steps of the whole page in one more query, and the few events a
+        # summary needs in another: the columns read them from the prefetch
+        # cache instead of querying per row.
+        summary_events = SagaEvent.objects.filter(event__in=SUMMARY_EVENTS).order_by("at", "id")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("steps", Prefetch("events", queryset=summary_events, to_attr="summary_events"))
+        )
+
+    def _summary(self, saga):
+        """The list row's summary, built once per saga and row."""
+        if not hasattr(saga, "_summary"):
+            steps = list(saga.steps.all())
+            events = getattr(saga, "summary_events", None)
+            if events is None:  # the change page: its own object, not the list's queryset
+                events = list(saga.events.filter(event__in=SUMMARY_EVENTS))
+            saga._summary = saga_summary(
+                saga, steps, events, now=timezone.now(), stall_timeout=settings.ARCADIA_SAGA_STALL_TIMEOUT
+            )
+        return saga._summary
+
+    @admin.display(description="status", ordering="status")
+    def coloured_status(self, saga):
+        summary = self._summary(saga)
+        return status_pill("stalled") if summary.stalled else status_pill(saga.status)
+
+    @admin.display(description="failed step")
+    def failed_step(self, saga):
+        failed = self._summary(saga).failed_step
+        return f"{failed.position} {failed.name}" if failed else "—"
+
+    @admin.display(description="error")
+    def short_error(self, saga):
+        summary = self._summary(saga)
+        if not summary.short_error:
+            return "—"
+        return format_html('<span title="{}">{}</span>', saga.error, shorten(summary.short_error, 60))
+
+    @admin.display(description="duration")
+    def duration(self, saga):
+        seconds = self._summary(saga).seconds
+        running = "" if saga.finished_at else " so far"
+        return f"{format_seconds(seconds)}{running}"
+
+    @admin.display(description="created at")
+    def created(self, saga):
+        return timestamp_ms(saga.created_at)
+
+    @admin.display(description="updated at")
+    def updated(self, saga):
+        return timestamp_ms(saga.updated_at)
+
+    @admin.display(description="finished at")
+    def finished(self, saga):
+        return timestamp_ms(saga.finished_at)
+
+    @admin.display(description="context")
+    def pretty_context(self, saga):
+        text = json.dumps(saga.context, indent=2)
+        return format_html("<pre style='margin:0;white-space:pre-wrap'>{}</pre>", text)
 
     def has_operate_permission(self, request):
         return request.user.is_staff and request.user.has_perm("provisioning.change_saga")
@@ -267,7 +271,12 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 for name, (_, verb, statuses) in self.OPERATIONS.items()
                 if saga.status in statuses
             ]
-        extra_context = {**(extra_context or {}), "saga_operations": offered}
+        page = {}
+        if saga is not None:
+            steps = list(saga.steps.all())
+            events = list(saga.events.all())
+            page = saga_page_context(saga, steps, events, now=timezone.now())
+        extra_context = {**(extra_context or {}), **page, "saga_operations": offered}
         return super().change_view(request, object_id, form_url, extra_context)
 
 

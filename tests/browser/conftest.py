@@ -101,6 +101,7 @@ def screenshot():
         tab.screenshot(path=str(path), **kwargs)
         return path
 
+    take.dir = ARTIFACTS
     return take
 
 
@@ -121,3 +122,36 @@ def operator_page(page, live_server, django_user_model):
 
 def has_horizontal_scroll(tab) -> bool:
     return tab.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
+
+
+@pytest.fixture
+def saga_worker(transactional_db, sim, settings):
+    """The engine's embedded worker running the real provisioning saga against
+    the simulator, with fast polling (as the provisioning tests run it)."""
+    from arcadia.embedded import embedded_worker
+    from tests.support.embedded import quiesce
+
+    settings.ARCADIA_DROPLET_POLL_INTERVAL = 0.1
+    settings.ARCADIA_DROPLET_ACTIVE_TIMEOUT = 20
+    settings.ARCADIA_TAG_LISTING_SETTLE = 1.0
+    with embedded_worker() as worker:
+        yield worker
+        quiesce()
+
+
+@pytest.fixture
+def rolled_back_saga(saga_worker, sim):
+    """A provisioning saga that failed for good at DNS (an A record refused
+    with 422) and rolled back: the issue's example."""
+    from deployments.services import deployment_provision_context
+    from provisioning.services import saga_start
+    from tests import factories
+    from tests.provisioning import helpers as h
+
+    deployment = factories.DeploymentFactory(
+        tenant=factories.TenantFactory(slug="acme"), name="shop", status="provisioning"
+    )
+    h.fault_permanent_at(sim, "point_deployment_dns")
+    context = deployment_provision_context(deployment=deployment)
+    saga = saga_start(kind="provision_deployment", context=context, deployment=deployment)
+    return h.wait_saga(saga.pk)

@@ -1,0 +1,51 @@
+"""A rolled-back saga as an operator sees it in a real browser: the banner
+names the failed step, the timeline draws one bar per started step with the
+failed one marked, everything fits 1280 px, and no page logs an error."""
+
+import pytest
+
+from provisioning.models import SagaStatus
+from tests.browser.conftest import has_horizontal_scroll
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_rolled_back_saga_page_draws_the_failure_first(
+    operator_page, live_server, rolled_back_saga, seen, screenshot
+):
+    page = operator_page
+    saga = rolled_back_saga
+    assert saga.status == SagaStatus.COMPENSATED, saga.error
+    started = saga.steps.exclude(started_at=None).count()
+
+    page.goto(f"{live_server.url}/admin/provisioning/saga/{saga.pk}/change/")
+
+    banner = page.locator("#saga-banner").inner_text()
+    assert "Failed at 6/7 point_deployment_dns" in banner
+    assert "rolled back 6 steps" in banner
+    timeline = page.locator("svg.saga-timeline")
+    assert timeline.locator("g.step").count() == 7
+    assert timeline.locator("rect.bar[data-phase=forward]").count() == started == 6
+    failed = timeline.locator("rect.bar[data-phase=forward][data-outcome=failed]")
+    assert failed.count() == 1
+    assert failed.locator("xpath=..").get_attribute("data-step") == "point_deployment_dns"
+    assert "answered 422" in failed.locator("title").text_content()
+    assert timeline.locator("rect.bar[data-phase=compensation][data-outcome=compensated]").count() == 6
+    outcome = page.locator("#saga-steps tr[data-step=point_deployment_dns] .step-outcome").inner_text()
+    assert outcome == "failed → compensated"
+    assert not has_horizontal_scroll(page)
+    screenshot(page, "saga-rolled-back", full_page=True)
+    page.locator("fieldset:has(svg.saga-timeline)").screenshot(path=str(screenshot.dir / "saga-timeline.png"))
+    assert seen.console_errors == []
+
+
+def test_saga_list_says_where_it_failed(operator_page, live_server, rolled_back_saga, seen, screenshot):
+    page = operator_page
+    page.goto(f"{live_server.url}/admin/provisioning/saga/")
+    row = page.locator("#result_list tbody tr").first
+    assert row.locator("td.field-failed_step").inner_text() == "6/7 point_deployment_dns"
+    assert "422" in row.locator("td.field-short_error").inner_text()
+    assert row.locator("td.field-coloured_status .saga-badge").inner_text() == "compensated"
+    assert not has_horizontal_scroll(page)
+    screenshot(page, "saga-list")
+    assert seen.console_errors == []
