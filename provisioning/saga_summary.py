@@ -124,6 +124,14 @@ def format_seconds(seconds: float | None) -> str:
     return f"{minutes // 60} h {minutes % 60} min"
 
 
+def format_age(seconds: float) -> str:
+    """How long ago, in whole units: "12 s", "7 min", "3 h 5 min"."""
+    if seconds < 120:
+        return f"{max(0, int(seconds))} s"
+    minutes = int(seconds // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+
+
 def step_stories(saga, steps, events, *, now: datetime) -> list[StepStory]:
     """Every step of the saga, in order, with both of its outcomes."""
     steps = sorted(steps, key=lambda step: step.index)

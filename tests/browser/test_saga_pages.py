@@ -46,6 +46,12 @@ def test_saga_list_says_where_it_failed(operator_page, live_server, rolled_back_
     assert row.locator("td.field-failed_step").inner_text() == "6/7 point_deployment_dns"
     assert "422" in row.locator("td.field-short_error").inner_text()
     assert row.locator("td.field-coloured_status .saga-badge").inner_text() == "compensated"
+    screenshot(page, "saga-list")
     assert not has_horizontal_scroll(page)
+    widths = page.evaluate(
+        "(e => [e.scrollWidth, e.clientWidth, [...document.querySelectorAll('#result_list thead th')]"
+        ".map(th => th.className + ':' + th.offsetWidth)])(document.querySelector('#changelist .results'))"
+    )
+    assert widths[0] <= widths[1], widths
     screenshot(page, "saga-list")
     assert seen.console_errors == []

@@ -49,14 +49,14 @@ def test_deployment_detail_links_its_sagas(staff_client, failed_saga):
 
 def test_saga_list_shows_kind_status_progress_failure_and_age(staff_client, failed_saga):
     page = _get(staff_client, reverse("admin:provisioning_saga_changelist"))
-    assert 'class="field-kind">provision_deployment<' in page
+    assert '<span class="saga-kind">provision deployment</span>' in page  # under the id
     assert 'data-outcome="compensation_failed">compensation failed<' in page  # a coloured badge
     assert 'class="field-failed_step">3/4 wait_droplet_active<' in page
     assert ">droplet errored</span>" in page  # the failed step's error
-    assert 'class="field-duration">2.00 s<' not in page  # the saga's duration, not a step's
+    assert 'class="field-duration">2.00 s<' not in page  # the saga's duration (open), not a step's
     assert str(failed_saga.pk)[:8] in page
     assert 'class="field-progress">0/4<' in page  # every started step was undone
-    assert 'class="field-age">3\xa0minutes<' in page
+    assert '<span class="saga-kind">3 min ago</span>' in page  # the age, under the duration
 
 
 def test_saga_list_filters_by_status_and_kind(staff_client, failed_saga):

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from provisioning.models import SagaStatus, StepStatus
-from provisioning.saga_summary import format_seconds, saga_summary, short_error, step_stories
+from provisioning.saga_summary import format_age, format_seconds, saga_summary, short_error, step_stories
 from tests.ops.saga_stories import DNS_ERROR, Builder, ms, rolled_back_at_dns
 
 NOW = ms(60_000)
@@ -98,3 +98,9 @@ def test_durations_read_in_the_unit_that_fits():
     assert format_seconds(420) == "7 min"
     assert format_seconds(dt.timedelta(hours=3, minutes=5).total_seconds()) == "3 h 5 min"
     assert format_seconds(None) == "—"
+
+
+def test_ages_read_to_the_second():
+    assert format_age(0.4) == "0 s"
+    assert format_age(59.9) == "59 s"
+    assert format_age(180) == "3 min"
