@@ -36,6 +36,7 @@ def test_rolled_back_saga_page_draws_the_failure_first(
     assert not has_horizontal_scroll(page)
     screenshot(page, "saga-rolled-back", full_page=True)
     page.locator("fieldset:has(svg.saga-timeline)").screenshot(path=str(screenshot.dir / "saga-timeline.png"))
+    page.locator("fieldset:has(#saga-steps)").screenshot(path=str(screenshot.dir / "saga-steps.png"))
     assert seen.console_errors == []
 
 
