@@ -22,6 +22,7 @@ from deployments.selectors import (
 )
 from deployments.serializers import (
     DeploymentCreateInputSerializer,
+    DeploymentListOutputSerializer,
     DeploymentOutputSerializer,
     SagaDetailOutputSerializer,
     SagaOutputSerializer,
@@ -39,7 +40,10 @@ IDEMPOTENCY_KEY_MAX = 255
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List deployments (your tenants'; all for staff)"),
+    list=extend_schema(
+        summary="List deployments (your tenants'; all for staff)",
+        description="Each with a summary of its current saga; the detail has every step.",
+    ),
     retrieve=extend_schema(summary="A deployment with its current saga and every step"),
 )
 class DeploymentViewSet(
@@ -56,6 +60,8 @@ class DeploymentViewSet(
         # The browsable API builds its form from this on the list page.
         if self.action == "create":
             return DeploymentCreateInputSerializer
+        if self.action == "list":
+            return DeploymentListOutputSerializer
         return DeploymentOutputSerializer
 
     def _answer(self, deployment, code, **headers) -> Response:

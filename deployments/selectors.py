@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from arcadia.exceptions import ApplicationError
 from deployments.models import Deployment, Tenant
 from provisioning.models import Saga, SagaEvent, SagaStep
+from provisioning.saga_summary import SUMMARY_EVENTS
 
 
 def tenant_list(*, user) -> QuerySet[Tenant]:
@@ -36,11 +37,14 @@ def tenant_for_request(*, user, slug: str | None) -> Tenant:
 
 
 def _sagas_with_steps() -> Prefetch:
-    # Newest first: the first one is the deployment's current saga.
+    # Newest first: the first one is the deployment's current saga. The few
+    # events a summary reads (failed step, rollback) come along for the list.
+    summary_events = SagaEvent.objects.filter(event__in=SUMMARY_EVENTS).order_by("at", "id")
     return Prefetch(
         "sagas",
         queryset=Saga.objects.order_by("-created_at").prefetch_related(
-            Prefetch("steps", queryset=SagaStep.objects.order_by("index"))
+            Prefetch("steps", queryset=SagaStep.objects.order_by("index")),
+            Prefetch("events", queryset=summary_events, to_attr="summary_events"),
         ),
     )
 

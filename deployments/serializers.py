@@ -4,12 +4,15 @@ Inputs validate shape and format only; rules that need the database (a
 hostname already taken, the tenant) live in services and selectors.
 """
 
+from django.conf import settings
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deployments.selectors import deployment_current_saga
 from provisioning.models import StepStatus
+from provisioning.saga_summary import saga_summary
 
 DNS_LABEL_REGEX = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 # DigitalOcean slugs: regions like nyc3, sizes like s-1vcpu-1gb, images like
@@ -32,6 +35,23 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class CheckboxBooleanField(serializers.BooleanField):
+    """A boolean whose default applies when JSON leaves the key out, and whose
+    HTML checkbox starts as that default and means what it shows.
+
+    DRF reads an unticked checkbox (which sends nothing) as the field's
+    default, and draws the checkbox from ``initial`` (False): with
+    ``default=True`` the browsable API's form showed the box unticked and
+    submitting it as shown still provisioned. Here the box starts ticked and
+    unticking it sends False.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("initial", kwargs.get("default"))
+        super().__init__(**kwargs)
+        self.default_empty_html = False
+
+
 class DeploymentCreateInputSerializer(serializers.Serializer):
     name = StrictCharField(
         max_length=40,
@@ -51,7 +71,9 @@ class DeploymentCreateInputSerializer(serializers.Serializer):
     image = StrictCharField(
         max_length=128, validators=[RegexValidator(IMAGE_REGEX, "An image slug such as ubuntu-24-04-x64.")]
     )
-    provision = serializers.BooleanField(default=True)
+    provision = CheckboxBooleanField(
+        default=True, help_text="Start provisioning at once (202); false creates it pending (201)."
+    )
     tenant = StrictCharField(
         required=False,
         max_length=50,
@@ -120,6 +142,52 @@ class SagaDetailOutputSerializer(SagaOutputSerializer):
     events = SagaEventOutputSerializer(many=True)
 
 
+class FailedStepOutputSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    name = serializers.CharField()
+    error = serializers.CharField()
+
+
+class SagaSummaryOutputSerializer(serializers.Serializer):
+    """A saga in a list: where it stands and where it failed, without its steps
+    (the deployment's detail has them)."""
+
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.SerializerMethodField(help_text="k/n: steps succeeded out of all steps")
+    failed_step = serializers.SerializerMethodField(help_text="the step that failed for good, if one did")
+    stalled = serializers.SerializerMethodField(help_text="live, but no progress for the stall timeout")
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField()
+
+    def _summary(self, saga):
+        # The steps and the few summary events are prefetched by the selector.
+        if getattr(saga, "_api_summary", None) is None:
+            saga._api_summary = saga_summary(
+                saga,
+                list(saga.steps.all()),
+                getattr(saga, "summary_events", []),
+                now=timezone.now(),
+                stall_timeout=settings.ARCADIA_SAGA_STALL_TIMEOUT,
+            )
+        return saga._api_summary
+
+    def get_progress(self, saga) -> str:
+        return self._summary(saga).progress
+
+    @extend_schema_field(FailedStepOutputSerializer(allow_null=True))
+    def get_failed_step(self, saga):
+        failed = self._summary(saga).failed_step
+        if failed is None:
+            return None
+        return {"index": failed.index, "name": failed.name, "error": failed.error}
+
+    def get_stalled(self, saga) -> bool:
+        return self._summary(saga).stalled
+
+
 class DeploymentOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     tenant = serializers.CharField(source="tenant.slug")
@@ -137,3 +205,14 @@ class DeploymentOutputSerializer(serializers.Serializer):
     def get_saga(self, deployment):
         saga = deployment_current_saga(deployment)
         return None if saga is None else SagaOutputSerializer(saga, context=self.context).data
+
+
+class DeploymentListOutputSerializer(DeploymentOutputSerializer):
+    """The list: each deployment with a summary of its current saga."""
+
+    saga = serializers.SerializerMethodField(help_text="the current (newest) saga, summarized")
+
+    @extend_schema_field(SagaSummaryOutputSerializer(allow_null=True))
+    def get_saga(self, deployment):
+        saga = deployment_current_saga(deployment)
+        return None if saga is None else SagaSummaryOutputSerializer(saga, context=self.context).data
