@@ -14,16 +14,19 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from arcadia.admin import ReadOnlyAdminMixin
 from arcadia.exceptions import ApplicationError
 from arcadia.transitions import IllegalTransition
 from provisioning.models import Saga, SagaEvent, SagaStatus, SagaStep
+from provisioning.operations import operations_context
 from provisioning.saga_page import event_detail, saga_page_context, status_pill, timestamp_ms
 from provisioning.saga_summary import SUMMARY_EVENTS, format_age, format_seconds, saga_summary
 from provisioning.saga_summary import short_error as shorten
@@ -242,12 +245,30 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     # The same operations as buttons on a saga's page.
     def get_urls(self):
+        operations = path(
+            "operations/",
+            self.admin_site.admin_view(self.operations_view),
+            name="provisioning_operations",
+        )
         operate = path(
             "<path:object_id>/operate/<str:operation>/",
             self.admin_site.admin_view(self.operate_view),
             name="provisioning_saga_operate",
         )
-        return [operate, *super().get_urls()]
+        return [operations, operate, *super().get_urls()]
+
+    def operations_view(self, request):
+        """What needs an operator now (see provisioning.operations)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            **operations_context(),
+            "title": "Operations",
+            "opts": self.model._meta,
+            "can_operate": self.has_operate_permission(request),
+        }
+        return TemplateResponse(request, "admin/provisioning/operations.html", context)
 
     @method_decorator(require_POST)
     def operate_view(self, request, object_id, operation):
@@ -257,6 +278,10 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_operate_permission(request):
             raise PermissionDenied
         self._operate(request, [saga], operation)
+        # The operations page sends its buttons back to itself.
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)
         return redirect("admin:provisioning_saga_change", saga.pk)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
