@@ -37,6 +37,16 @@ def test_rolled_back_saga_page_draws_the_failure_first(
     screenshot(page, "saga-rolled-back", full_page=True)
     page.locator("fieldset:has(svg.saga-timeline)").screenshot(path=str(screenshot.dir / "saga-timeline.png"))
     page.locator("fieldset:has(#saga-steps)").screenshot(path=str(screenshot.dir / "saga-steps.png"))
+    # Banner and timeline together: the picture the README shows (docs/).
+    top = page.locator("#saga-banner").bounding_box()
+    bottom = page.locator("fieldset:has(svg.saga-timeline)").bounding_box()
+    clip = {
+        "x": top["x"],
+        "y": top["y"],
+        "width": top["width"],
+        "height": bottom["y"] + bottom["height"] - top["y"],
+    }
+    screenshot(page, "saga-banner-and-timeline", clip=clip)
     assert seen.console_errors == []
 
 
