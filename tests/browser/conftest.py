@@ -32,6 +32,23 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 VIEWPORT = {"width": 1280, "height": 900}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_leftover_connections(django_db_setup, django_db_blocker):
+    """The live server's and the worker's threads leave idle connections that
+    would keep pytest-django from dropping the test database at the end."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

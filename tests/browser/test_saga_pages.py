@@ -66,3 +66,28 @@ def test_saga_list_says_where_it_failed(operator_page, live_server, rolled_back_
     assert widths[0] <= widths[1], widths
     screenshot(page, "saga-list")
     assert seen.console_errors == []
+
+
+def test_running_saga_is_drawn_up_to_now(operator_page, live_server, saga_worker, sim, seen, screenshot):
+    from deployments.services import deployment_provision_context
+    from provisioning.services import saga_start
+    from tests import factories
+    from tests.provisioning import helpers as h
+
+    sim.configure(boot_delay=30)  # the droplet stays "new": wait_droplet_active keeps polling
+    deployment = factories.DeploymentFactory(name="slow", status="provisioning")
+    context = deployment_provision_context(deployment=deployment)
+    saga = saga_start(kind="provision_deployment", context=context, deployment=deployment)
+    h.wait_step(saga.pk, "wait_droplet_active", "running")
+
+    page = operator_page
+    page.goto(f"{live_server.url}/admin/provisioning/saga/{saga.pk}/change/")
+    timeline = page.locator("svg.saga-timeline")
+    running = timeline.locator("rect.bar[data-phase=forward][data-outcome=running]")
+    assert running.count() == 1
+    assert running.locator("xpath=..").get_attribute("data-step") == "wait_droplet_active"
+    assert timeline.locator("line.now").count() == 1
+    assert timeline.locator("rect.bar[data-phase=forward][data-outcome=succeeded]").count() == 2
+    assert "Still running: refresh the page" in page.inner_text("#content")
+    screenshot(page, "saga-running", full_page=True)
+    assert seen.console_errors == []
