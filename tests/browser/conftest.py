@@ -42,11 +42,14 @@ def _close_leftover_connections(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         if connection.vendor != "postgresql":
             return
+        # A fresh connection: other tests' clean-ups may have ended this one.
+        connection.close()
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+        connection.close()
 
 
 @pytest.fixture(scope="session")
