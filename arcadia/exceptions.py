@@ -64,8 +64,10 @@ def exception_handler(exc, context):
 
 
 class ApiErrorsMixin:
-    """Use :func:`exception_handler` for this view whatever the global
-    ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` says (the API owns its errors)."""
+    # Uses exception_handler for this view whatever the global
+    # REST_FRAMEWORK["EXCEPTION_HANDLER"] says (the API owns its errors).
+    # A comment, not a docstring: drf-spectacular would print a docstring as
+    # the description of every operation of every view using the mixin.
 
     def get_exception_handler(self):
         return exception_handler

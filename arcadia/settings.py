@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc served from our own static files: the docs work
+    # on a machine without internet, and no page of ours loads a CDN.
+    "drf_spectacular_sidecar",
     "inventory",
     "provisioning.engine",
     "deployments",
@@ -77,7 +80,8 @@ WSGI_APPLICATION = "arcadia.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide overrides (the ReDoc page without its web fonts).
+        "DIRS": [BASE_DIR / "arcadia" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -265,6 +269,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Provision tenant deployments on DigitalOcean as compensating sagas.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise send the schema to validator.swagger.io for
+    # its badge on any non-localhost host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Credentials Flower refuses outside development (arcadia/flower_guard.py):

@@ -19,7 +19,11 @@ from deployments.selectors import (
     tenant_for_request,
     tenant_list,
 )
-from deployments.serializers import DeploymentCreateInputSerializer, DeploymentOutputSerializer
+from deployments.serializers import (
+    DeploymentCreateInputSerializer,
+    DeploymentListOutputSerializer,
+    DeploymentOutputSerializer,
+)
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -45,7 +49,8 @@ CHANGE_ERRORS = {400: _ERROR, 404: _NOT_FOUND, 409: _CONFLICT, 503: _UNAVAILABLE
 @extend_schema_view(
     list=extend_schema(
         summary="List deployments (your tenants'; all for staff)",
-        responses={200: DeploymentOutputSerializer(many=True), **LIST_ERRORS},
+        description="Each with a summary of its current saga; the detail has every step.",
+        responses={200: DeploymentListOutputSerializer(many=True), **LIST_ERRORS},
     ),
     retrieve=extend_schema(
         summary="A deployment with its current saga and every step",
@@ -71,6 +76,8 @@ class DeploymentViewSet(
         # The browsable API builds its form from this on the list page.
         if self.action == "create":
             return DeploymentCreateInputSerializer
+        if self.action == "list":
+            return DeploymentListOutputSerializer
         return DeploymentOutputSerializer
 
     def _answer(self, deployment, code, **headers) -> Response:

@@ -30,6 +30,11 @@ class CloudResourceOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     tenant = serializers.CharField(source="tenant.slug", allow_null=True, default=None)
     deployment = serializers.IntegerField(source="deployment_id", allow_null=True)
+    unlinked_at = serializers.DateTimeField(allow_null=True, help_text="when the deployment stopped using it")
+    destroyed_at = serializers.DateTimeField(allow_null=True)
+    destroyed_by_saga = serializers.UUIDField(
+        source="destroyed_by_saga_id", allow_null=True, help_text="the saga that destroyed it"
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -382,6 +382,22 @@ class DigitalOceanGateway:
         except GatewayNotFound:
             log.info("record %s in %s already gone", record_id, domain)
 
+    # --- preflight (manage.py check_digitalocean): reads only, creates nothing -----------
+    def account_get(self) -> tuple[dict, dict[str, str]]:
+        """The token's account, and the ``ratelimit-*`` headers of that answer."""
+        manager = self._build(_Manager)
+        body = self._run(manager.get_data, "account/")
+        headers = manager.last_response.headers
+        limits = {
+            key.lower(): value for key, value in headers.items() if key.lower().startswith("ratelimit-")
+        }
+        return (body or {}).get("account", {}), limits
+
+    def zone_record_count(self, domain: str) -> int:
+        """How many records the zone holds; GatewayNotFound when there is no such zone."""
+        zone = self._build(_Domain, name=domain)
+        return len(self._run(zone.get_records, params={"per_page": self.page_size}))
+
 
 _DROPLET_KEYS = ("id", "name", "status", "networks", "region", "size_slug", "image", "tags", "created_at")
 

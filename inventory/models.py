@@ -22,7 +22,9 @@ _R = ResourceStatus
 
 class CloudResource(StatusMachineMixin, models.Model):
     """One resource at a provider. Never hard-deleted: a destroyed droplet
-    keeps its row with status ``destroyed`` for audit and billing."""
+    keeps its row with status ``destroyed`` for audit and billing, and with
+    it whose it was: unlinking a resource from its deployment is recorded
+    (``unlinked_at``), never done by erasing the tenant and deployment."""
 
     TRANSITIONS = Transitions(
         {
@@ -52,6 +54,13 @@ class CloudResource(StatusMachineMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="resources",
     )
+    # When the deployment stopped using the resource (a rollback, or a
+    # teardown); tenant and deployment stay, so billing knows until when.
+    unlinked_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+    # The saga whose step recorded the destruction. Its id, not a foreign key:
+    # inventory sits below provisioning and must not depend on its tables.
+    destroyed_by_saga_id = models.UUIDField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -105,7 +105,10 @@ def test_teardown_of_an_active_deployment(provisioner, sim, alice_client):
     h.wait_until(lambda: h.droplets(sim) == [], what="droplet destroyed")
     assert h.a_record(sim, "web.acme") is None
     resource = CloudResource.objects.get()
-    assert (resource.status, resource.deployment_id) == (ResourceStatus.DESTROYED, None)
+    # Destroyed by the teardown, and still saying whose it was (audit, billing).
+    assert (resource.status, resource.deployment_id) == (ResourceStatus.DESTROYED, body["id"])
+    assert str(resource.destroyed_by_saga_id) == teardown["id"]
+    assert resource.unlinked_at is not None and resource.unlinked_at <= resource.destroyed_at
     # The hostname is free again.
     again = alice_client.post("/api/deployments/", h.BODY, format="json")
     assert again.status_code == 202

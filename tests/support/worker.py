@@ -192,6 +192,8 @@ def celery_worker_process(transactional_db, settings, tmp_path, worker_broker_ur
             **os.environ,
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": broker,
+            # The DigitalOcean budget lives in Redis whichever the broker.
+            "ARCADIA_RATE_LIMIT_URL": test_redis_url(),
             "ARCADIA_EXTRA_SAGA_DEFINITIONS": "tests.support.fake_steps.FIVE_STEPS",
             "LOG_LEVEL": "INFO",
             **(env or {}),

@@ -110,4 +110,5 @@ class Command(BaseCommand):
         )
         self.say("inventory:")
         for res in CloudResource.objects.order_by("id"):
-            self.say(f"  droplet #{res.external_id} {res.status:<9} deployment {res.deployment_id or '-'}")
+            owner = f"deployment {res.deployment_id or '-'}" + (" (unlinked)" if res.unlinked_at else "")
+            self.say(f"  droplet #{res.external_id} {res.status:<9} {owner}")
