@@ -88,7 +88,7 @@ class ReconcileFindingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["destroy_orphan", "adopt", "mark_resolved"]
 
     def has_operate_permission(self, request):
-        return request.user.is_staff and request.user.has_perm("inventory.view_reconcilefinding")
+        return request.user.is_staff and request.user.has_perm("inventory.change_reconcilefinding")
 
     def _operate(self, request, queryset, service, verb):
         done = 0

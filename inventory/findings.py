@@ -29,6 +29,9 @@ from inventory.services import cloud_resource_mark_destroyed, cloud_resource_reg
 
 log = logging.getLogger("inventory.reconcile")
 
+# What a pass rewrites on a finding it sees again.
+_OBSERVED_FIELDS = ["summary", "provider_id", "expected", "found", "saga_id", "resource_id", "deployment_id"]
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -75,15 +78,8 @@ def findings_record(
     recorded, fresh = Recorded(), []
     for obs in observations:
         row = open_rows.pop((obs.kind, obs.key), None)
-        values = {
-            "summary": obs.summary[:500],
-            "provider_id": obs.provider_id,
-            "expected": obs.expected,
-            "found": obs.found,
-            "saga_id": obs.saga_id,
-            "resource_id": obs.resource_id,
-            "deployment_id": obs.deployment_id,
-        }
+        values = {name: getattr(obs, name) for name in _OBSERVED_FIELDS}
+        values["summary"] = obs.summary[:500]
         if row is None:
             fresh.append(
                 ReconcileFinding(kind=obs.kind, key=obs.key, first_seen=seen_at, last_seen=seen_at, **values)
@@ -95,7 +91,7 @@ def findings_record(
         recorded.seen_again.append(row)
     if recorded.seen_again:
         ReconcileFinding.objects.bulk_update(
-            recorded.seen_again, ["last_seen", "seen_count", *values], batch_size=500
+            recorded.seen_again, ["last_seen", "seen_count", *_OBSERVED_FIELDS], batch_size=500
         )
     # A concurrent pass may have opened the same fact: the partial unique
     # constraint keeps one, and this pass reports the one that exists.

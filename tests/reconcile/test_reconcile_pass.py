@@ -237,3 +237,40 @@ def test_the_command_prints_one_line_per_finding_and_the_requests_used(sim):
     assert "1 droplet(s) tagged arcadia, 4 record(s) in the zone, 2 DigitalOcean request(s)" in text
     [line] = [x for x in text.splitlines() if x.strip().startswith("#")]
     assert "orphan" in line and str(made["id"]) in line
+
+
+def test_the_findings_admin_lists_filters_and_shows_a_finding(sim, operator):
+    from django.urls import reverse
+
+    made = sim.droplet_create_behind("by-hand", tags=["arcadia"], age=DAY)
+    reconcile_pass()
+    finding = ReconcileFinding.objects.get()
+
+    listing = operator.get(
+        reverse("admin:inventory_reconcilefinding_changelist"), {"state": "open", "kind": "orphan"}
+    )
+    page = operator.get(reverse("admin:inventory_reconcilefinding_change", args=[finding.pk]))
+
+    assert listing.status_code == 200 and str(made["id"]) in listing.content.decode()
+    assert page.status_code == 200 and "no saga tag" in page.content.decode()
+    resolved = operator.get(reverse("admin:inventory_reconcilefinding_changelist"), {"state": "resolved"})
+    assert "0 reconcile findings" in resolved.content.decode()
+
+
+def test_an_operator_without_the_change_permission_has_no_actions(sim, client):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    viewer = factories.UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_reconcilefinding"))
+    client.force_login(viewer)
+    sim.droplet_create_behind(tags=["arcadia"], age=DAY)
+    reconcile_pass()
+    finding = ReconcileFinding.objects.get()
+
+    client.post(
+        reverse("admin:inventory_reconcilefinding_changelist"),
+        {"action": "destroy_orphan", "_selected_action": [str(finding.pk)]},
+    )
+
+    assert len(sim.droplets()) == 1 and sim.requests("droplet_delete") == []
