@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/arcadia
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install test lint demo up bench chaos clean
+.PHONY: install test lint demo up bench bench-reconcile chaos clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ up: $(STAMP)
 # simulator on loopback. BENCH_ARGS / CHAOS_ARGS pass options (see --help).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# One reconcile pass over 1,000 droplets and records (RECONCILE_ARGS: -n N).
+bench-reconcile: $(STAMP)
+	$(BIN)/python -m bench.reconcile $(RECONCILE_ARGS)
 
 chaos: $(STAMP)
 	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)

@@ -241,10 +241,21 @@ SAGA_ENGINE = {
     "embedded_autostart": ARCADIA_EMBEDDED_AUTOSTART,
     "flower_url": FLOWER_URL,
 }
+# --- reconciliation (issue 16; deployments/reconcile.py) -------------------------
+ARCADIA_RECONCILE_INTERVAL = env.float("ARCADIA_RECONCILE_INTERVAL", default=900.0)
+# A droplet younger than this with no saga is not called an orphan, nor an
+# active row younger than this "gone": DigitalOcean's tag index lags.
+ARCADIA_RECONCILE_GRACE = env.float("ARCADIA_RECONCILE_GRACE", default=600.0)
+ARCADIA_RECONCILE_DESTROY_ORPHANS = env.bool("ARCADIA_RECONCILE_DESTROY_ORPHANS", default=False)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-sagas": {
         "task": "provisioning.sweep_stalled_sagas",
         "schedule": ARCADIA_SWEEP_INTERVAL,
+    },
+    "reconcile-with-digitalocean": {
+        "task": "deployments.reconcile",
+        "schedule": ARCADIA_RECONCILE_INTERVAL,
     },
 }
 
