@@ -399,13 +399,7 @@ class DigitalOceanGateway:
         ``page_size``: ceil(n / page_size) requests (one when there is none)."""
         manager = self._build(_CountedManager)
         found = self._run(manager.get_all_droplets, params={"per_page": self.page_size}, tag_name=tag)
-        droplets = [
-            ListedDroplet(
-                **vars(_droplet({key: getattr(d, key) for key in _DROPLET_KEYS})),
-                created_at=_parse_time(getattr(d, "created_at", None)),
-            )
-            for d in found
-        ]
+        droplets = [_droplet({key: getattr(d, key, None) for key in _DROPLET_KEYS}) for d in found]
         return Listing(items=droplets, requests=manager.requests)
 
     def records_list(self, domain: str) -> Listing:
@@ -446,21 +440,6 @@ class _CountedDomain(_Counted, _Domain):
 class Listing:
     items: list
     requests: int
-
-
-@dataclass(frozen=True)
-class ListedDroplet(Droplet):
-    """A droplet as an account listing shows it: with its age, which a
-    reconcile pass needs to tell a droplet still being adopted from a leak."""
-
-    created_at: datetime | None = None
-
-
-def _parse_time(value) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
 
 
 def _droplet(data: dict) -> Droplet:

@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.digitalocean import DnsRecord, GatewayError, ListedDroplet, get_gateway
+from inventory.digitalocean import DnsRecord, Droplet, GatewayError, get_gateway
 from inventory.findings import Observation, Recorded, finding_destroy_orphan, findings_record
 from inventory.models import (
     CloudResource,
@@ -93,7 +93,7 @@ def _in_motion(started: datetime) -> _InMotion:
     return _InMotion(saga_ids, droplet_ids)
 
 
-def _describe(d: ListedDroplet) -> dict:
+def _describe(d: Droplet) -> dict:
     return {"name": d.name, "size": d.size, "region": d.region, "ipv4": d.ipv4, "tags": list(d.tags)}
 
 
@@ -101,9 +101,7 @@ def _row_image(row: CloudResource) -> dict:
     return {"size": row.size, "region": row.region, "ipv4": row.ipv4, "status": row.status}
 
 
-def droplet_observations(
-    *, droplets: list[ListedDroplet], started: datetime, grace: float
-) -> list[Observation]:
+def droplet_observations(*, droplets: list[Droplet], started: datetime, grace: float) -> list[Observation]:
     """Orphans and drift: the listed droplets against inventory and the ledger."""
     motion = _in_motion(started)
     young = started - timedelta(seconds=grace)
@@ -147,7 +145,7 @@ def droplet_observations(
     return found
 
 
-def _attribute_drift(row: CloudResource, d: ListedDroplet) -> Observation | None:
+def _attribute_drift(row: CloudResource, d: Droplet) -> Observation | None:
     differ = {
         name: (want, have)
         for name, want, have in (
@@ -173,7 +171,7 @@ def _attribute_drift(row: CloudResource, d: ListedDroplet) -> Observation | None
     )
 
 
-def _orphan(d: ListedDroplet, row, sagas: dict, motion: _InMotion, young: datetime) -> Observation | None:
+def _orphan(d: Droplet, row, sagas: dict, motion: _InMotion, young: datetime) -> Observation | None:
     saga_id = saga_id_from_tags(d.tags)
     if saga_id in motion.saga_ids:
         return None  # its saga may still adopt it, or is destroying it
@@ -181,7 +179,7 @@ def _orphan(d: ListedDroplet, row, sagas: dict, motion: _InMotion, young: dateti
     why_row = f"its inventory row {row.pk} says destroyed" if row is not None else "no inventory row"
     if saga is not None:
         why = f"{why_row}; saga {saga_id} ended {saga.status} without it"
-    elif d.created_at is not None and d.created_at >= young:
+    elif d.created_at is not None and d.created_at >= young.timestamp():
         return None  # within the grace period: its row may not be written yet
     elif saga_id is not None:
         why = f"{why_row}; its saga {saga_id} is not in the ledger"
@@ -247,7 +245,7 @@ def _auto_destroy(
     destroyed = []
     for finding in orphans:
         d = droplets.get(finding.key)
-        old_enough = d is not None and d.created_at is not None and d.created_at < cutoff
+        old_enough = d is not None and d.created_at is not None and d.created_at < cutoff.timestamp()
         if not (old_enough and _may_auto_destroy(finding, sagas, cutoff)):
             continue
         try:
