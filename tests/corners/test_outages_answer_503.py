@@ -89,7 +89,7 @@ def test_post_whose_message_the_broker_refused_answers_202_and_the_sweeper_sends
 
     assert response.status_code == 202, response.content
     assert response.json()["status"] == DeploymentStatus.PROVISIONING
-    saga = Saga.objects.get(deployment=Deployment.objects.get())
+    saga = Saga.objects.get(subject_id=str(Deployment.objects.get().pk))
     assert saga.status == SagaStatus.PENDING  # committed, its first message never left
     assert "its message was not sent" in caplog.text
     # The sweeper finds it (and, with the broker still down, fails to send
