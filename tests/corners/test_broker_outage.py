@@ -53,7 +53,7 @@ def _start_sagas(count: int) -> list[Saga]:
     tenant = factories.TenantFactory(slug="acme")
     body = {"region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
     created = [services.deployment_create(tenant=tenant, name=f"web{i}", **body) for i in range(count)]
-    return [Saga.objects.get(deployment=result.deployment) for result in created]
+    return [Saga.objects.get(subject_id=str(result.deployment.pk)) for result in created]
 
 
 def _polling(sagas) -> int:

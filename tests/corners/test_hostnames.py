@@ -47,7 +47,7 @@ def test_migration_keeps_existing_rows_on_their_legacy_record(settings):
     legacy = Deployment.objects.create(
         tenant=tenant, name="web", hostname=f"web-acme.{settings.ARCADIA_DNS_DOMAIN}", status="active"
     )
-    migration = importlib.import_module("deployments.migrations.0002_deployment_dns_name")
+    migration = importlib.import_module("deployments.migrations.0003_deployment_dns_name")
     from django.apps import apps
 
     migration.store_legacy_dns_names(apps, None)
