@@ -63,6 +63,9 @@ class DeploymentViewSet(
     # For the schema generator only; requests go through get_queryset.
     queryset = Deployment.objects.none()
     filterset_class = DeploymentFilter
+    # Any id reaches the view (DRF's default stops at a dot), so every
+    # unknown one answers the API's JSON 404, not Django's HTML page.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return deployment_list(user=self.request.user)
@@ -95,6 +98,11 @@ class DeploymentViewSet(
             202: OpenApiResponse(DeploymentOutputSerializer, "provisioning started (provision: true)"),
             201: OpenApiResponse(DeploymentOutputSerializer, "created pending (provision: false)"),
             400: _ERROR,
+            404: OpenApiResponse(OpenApiTypes.OBJECT, "the tenant named is not one of yours"),
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                "the hostname is taken, or the Idempotency-Key was used for another request",
+            ),
             503: _UNAVAILABLE,
         },
     )

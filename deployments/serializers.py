@@ -7,6 +7,7 @@ hostname already taken, the tenant) live in services and selectors.
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from deployments.selectors import deployment_current_saga
 from provisioning.engine.serializers import SagaOutputSerializer, SagaSummaryOutputSerializer
@@ -17,12 +18,21 @@ DNS_LABEL_REGEX = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 REGION_REGEX = r"^[a-z]{3}[0-9]$"
 SIZE_REGEX = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 IMAGE_REGEX = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$"
+# Tenant.slug is a SlugField: the schema says so, and "" is no tenant.
+TENANT_SLUG_REGEX = r"^[-a-zA-Z0-9_]+$"
 
 
 class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of coercing them."""
+    """A CharField that refuses numbers and booleans instead of coercing them,
+    and reads a form the way it reads JSON: a field sent empty was sent (DRF
+    drops an optional form field sent as "", so ``tenant=`` would pass)."""
 
     default_error_messages = {"invalid": "Not a valid string."}
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary[self.field_name]
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -72,6 +82,7 @@ class DeploymentCreateInputSerializer(serializers.Serializer):
     tenant = StrictCharField(
         required=False,
         max_length=50,
+        validators=[RegexValidator(TENANT_SLUG_REGEX, "A tenant slug.")],
         help_text="Tenant slug; required when you belong to several tenants (or are staff).",
     )
 
