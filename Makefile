@@ -10,6 +10,10 @@ STAMP := $(VENV)/.installed-stamp
 # and drops its own test_<name> database).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/arcadia
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Two pytest-xdist processes: most tests wait on workers, simulators and
+# browsers, so two run in about the time of one. Each has its own test
+# database (test_arcadia_gw0, _gw1) and Redis database (15, 14).
+TEST_PROCESSES ?= 2
 
 .PHONY: install test lint demo up bench bench-reconcile chaos clean
 
@@ -31,7 +35,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) ARCADIA_TEST_REDIS_URL=$(TEST_REDIS_URL) \
-		$(BIN)/pytest --create-db $(PYTEST_ARGS)
+		$(BIN)/pytest --create-db -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # The whole stack on this machine (local PostgreSQL and Redis), under honcho:
 # web, worker, beat, flower and the simulator; prints URLs and a demo token.

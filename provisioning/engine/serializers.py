@@ -83,7 +83,7 @@ class SagaSummaryOutputSerializer(serializers.Serializer):
     stalled = serializers.SerializerMethodField(help_text="live, but no progress for the stall timeout")
     error = serializers.CharField()
     created_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
 
     def _summary(self, saga):
         # The steps and the few summary events are prefetched by the selector.
