@@ -10,8 +10,12 @@ STAMP := $(VENV)/.installed-stamp
 # and drops its own test_<name> database).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/arcadia
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Two pytest-xdist processes: most tests wait on workers, simulators and
+# browsers, so two run in about the time of one. Each has its own test
+# database (test_arcadia_gw0, _gw1) and Redis database (15, 14).
+TEST_PROCESSES ?= 2
 
-.PHONY: install test lint demo up bench chaos clean
+.PHONY: install test lint demo up bench bench-reconcile chaos clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +35,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) ARCADIA_TEST_REDIS_URL=$(TEST_REDIS_URL) \
-		$(BIN)/pytest --create-db $(PYTEST_ARGS)
+		$(BIN)/pytest --create-db -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # The whole stack on this machine (local PostgreSQL and Redis), under honcho:
 # web, worker, beat, flower and the simulator; prints URLs and a demo token.
@@ -42,6 +46,10 @@ up: $(STAMP)
 # simulator on loopback. BENCH_ARGS / CHAOS_ARGS pass options (see --help).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# One reconcile pass over 1,000 droplets and records (RECONCILE_ARGS: -n N).
+bench-reconcile: $(STAMP)
+	$(BIN)/python -m bench.reconcile $(RECONCILE_ARGS)
 
 chaos: $(STAMP)
 	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)

@@ -29,6 +29,8 @@ class ApplicationError(Exception):
     """A request that breaks a business rule. ``fields`` maps field names to
     messages when the rule concerns particular input fields."""
 
+    status_code = status.HTTP_400_BAD_REQUEST
+
     def __init__(self, message: str, *, fields: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
@@ -40,15 +42,32 @@ class ApplicationError(Exception):
         return {"detail": self.message}
 
 
+class ConflictError(ApplicationError):
+    """A well-formed request the current state refuses (a hostname a live
+    deployment holds, a deployment whose status forbids the change, an
+    Idempotency-Key already used for another request): 409, so a client
+    tells "fix your input" (400) from "the world is not as you thought"."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class NotFoundError(ApplicationError):
+    """A request naming an object the caller cannot see (a tenant it does
+    not belong to): 404, like any other object it may not see."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+
+
 def exception_handler(exc, context):
-    """DRF exception handler: business errors → 400, illegal status changes
-    → 409, Django's validation errors → 400, outages → 503; DRF's own errors
+    """DRF exception handler: business errors → 400 (409 for a conflict
+    with the current state, 404 for an object the caller cannot see), illegal
+    status changes → 409, Django's validation errors → 400, outages → 503; DRF's own errors
     unchanged."""
     if service := outage_service(exc):
         logger.warning("saga=- step=- %s unavailable: %s", service, type(exc).__name__)
         return Response(outage_body(service), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, ApplicationError):
-        return Response(exc.as_data(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(exc.as_data(), status=exc.status_code)
     if isinstance(exc, SagaOperationRefused):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IllegalTransition):
@@ -64,8 +83,10 @@ def exception_handler(exc, context):
 
 
 class ApiErrorsMixin:
-    """Use :func:`exception_handler` for this view whatever the global
-    ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` says (the API owns its errors)."""
+    # Uses exception_handler for this view whatever the global
+    # REST_FRAMEWORK["EXCEPTION_HANDLER"] says (the API owns its errors).
+    # A comment, not a docstring: drf-spectacular would print a docstring as
+    # the description of every operation of every view using the mixin.
 
     def get_exception_handler(self):
         return exception_handler

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc served from our own static files: the docs work
+    # on a machine without internet, and no page of ours loads a CDN.
+    "drf_spectacular_sidecar",
     "inventory",
     "provisioning.engine",
     "deployments",
@@ -77,7 +80,8 @@ WSGI_APPLICATION = "arcadia.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide overrides (the ReDoc page without its web fonts).
+        "DIRS": [BASE_DIR / "arcadia" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -237,10 +241,21 @@ SAGA_ENGINE = {
     "embedded_autostart": ARCADIA_EMBEDDED_AUTOSTART,
     "flower_url": FLOWER_URL,
 }
+# --- reconciliation (issue 16; deployments/reconcile.py) -------------------------
+ARCADIA_RECONCILE_INTERVAL = env.float("ARCADIA_RECONCILE_INTERVAL", default=900.0)
+# A droplet younger than this with no saga is not called an orphan, nor an
+# active row younger than this "gone": DigitalOcean's tag index lags.
+ARCADIA_RECONCILE_GRACE = env.float("ARCADIA_RECONCILE_GRACE", default=600.0)
+ARCADIA_RECONCILE_DESTROY_ORPHANS = env.bool("ARCADIA_RECONCILE_DESTROY_ORPHANS", default=False)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-sagas": {
         "task": "provisioning.sweep_stalled_sagas",
         "schedule": ARCADIA_SWEEP_INTERVAL,
+    },
+    "reconcile-with-digitalocean": {
+        "task": "deployments.reconcile",
+        "schedule": ARCADIA_RECONCILE_INTERVAL,
     },
 }
 
@@ -265,6 +280,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Provision tenant deployments on DigitalOcean as compensating sagas.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise send the schema to validator.swagger.io for
+    # its badge on any non-localhost host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Credentials Flower refuses outside development (arcadia/flower_guard.py):

@@ -2,16 +2,20 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from arcadia.api_docs import OfflineRedocView
+from arcadia.favicon import favicon
 from arcadia.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/", include("deployments.urls")),
     path("api/", include("inventory.urls")),
     path("api/", include("provisioning.engine.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="api-redoc"),
     # Log-in for the browsable API (session auth).
     path("api/auth/", include("rest_framework.urls")),
 ]

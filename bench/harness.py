@@ -75,6 +75,8 @@ class Stack:
 
     database: str = "arcadia_bench"
     redis_db: int = 4
+    # A drill's own PostgreSQL cluster listens elsewhere (bench/chaos_servers.py).
+    db_port: int = 5432
     env: dict = field(default_factory=dict)
     procs: dict = field(default_factory=dict)
     dosim_url: str = ""
@@ -84,7 +86,7 @@ class Stack:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "arcadia.settings",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.database}",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{self.db_port}/{self.database}",
             "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{self.redis_db}",
             "LOG_LEVEL": "WARNING",
             **self.env,
@@ -93,10 +95,9 @@ class Stack:
     # --- lifecycle ------------------------------------------------------------
     def prepare_database(self):
         """A fresh database, migrated."""
-        drop = f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", drop], check=True)
-        create = f"CREATE DATABASE {self.database}"
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", create], check=True)
+        psql = ["psql", "-h", "127.0.0.1", "-p", str(self.db_port), "-U", "postgres", "-qc"]
+        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"], check=True)
+        subprocess.run([*psql, f"CREATE DATABASE {self.database}"], check=True)
         self.manage("migrate", "--noinput", "-v0")
         self.flush_redis()
 

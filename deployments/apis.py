@@ -19,7 +19,11 @@ from deployments.selectors import (
     tenant_for_request,
     tenant_list,
 )
-from deployments.serializers import DeploymentCreateInputSerializer, DeploymentOutputSerializer
+from deployments.serializers import (
+    DeploymentCreateInputSerializer,
+    DeploymentListOutputSerializer,
+    DeploymentOutputSerializer,
+)
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -45,7 +49,8 @@ CHANGE_ERRORS = {400: _ERROR, 404: _NOT_FOUND, 409: _CONFLICT, 503: _UNAVAILABLE
 @extend_schema_view(
     list=extend_schema(
         summary="List deployments (your tenants'; all for staff)",
-        responses={200: DeploymentOutputSerializer(many=True), **LIST_ERRORS},
+        description="Each with a summary of its current saga; the detail has every step.",
+        responses={200: DeploymentListOutputSerializer(many=True), **LIST_ERRORS},
     ),
     retrieve=extend_schema(
         summary="A deployment with its current saga and every step",
@@ -58,6 +63,9 @@ class DeploymentViewSet(
     # For the schema generator only; requests go through get_queryset.
     queryset = Deployment.objects.none()
     filterset_class = DeploymentFilter
+    # Any id reaches the view (DRF's default stops at a dot), so every
+    # unknown one answers the API's JSON 404, not Django's HTML page.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return deployment_list(user=self.request.user)
@@ -71,6 +79,8 @@ class DeploymentViewSet(
         # The browsable API builds its form from this on the list page.
         if self.action == "create":
             return DeploymentCreateInputSerializer
+        if self.action == "list":
+            return DeploymentListOutputSerializer
         return DeploymentOutputSerializer
 
     def _answer(self, deployment, code, **headers) -> Response:
@@ -88,6 +98,11 @@ class DeploymentViewSet(
             202: OpenApiResponse(DeploymentOutputSerializer, "provisioning started (provision: true)"),
             201: OpenApiResponse(DeploymentOutputSerializer, "created pending (provision: false)"),
             400: _ERROR,
+            404: OpenApiResponse(OpenApiTypes.OBJECT, "the tenant named is not one of yours"),
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                "the hostname is taken, or the Idempotency-Key was used for another request",
+            ),
             503: _UNAVAILABLE,
         },
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from arcadia.exceptions import ApplicationError
+from arcadia.exceptions import ApplicationError, NotFoundError
 from deployments.models import Deployment, Tenant
 from provisioning.engine.models import Saga
 from provisioning.engine.selectors import as_subject_id, sagas_newest_by_subject
@@ -32,7 +32,7 @@ def tenant_for_request(*, user, slug: str | None) -> Tenant:
     if slug:
         tenant = tenants.filter(slug=slug).first()
         if tenant is None:
-            raise ApplicationError("Unknown tenant.", fields={"tenant": f"No tenant '{slug}' for you."})
+            raise NotFoundError("Unknown tenant.", fields={"tenant": f"No tenant '{slug}' for you."})
         return tenant
     mine = list(Tenant.objects.filter(memberships__user=user)[:2])
     if len(mine) == 1:

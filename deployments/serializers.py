@@ -7,9 +7,10 @@ hostname already taken, the tenant) live in services and selectors.
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from deployments.selectors import deployment_current_saga
-from provisioning.engine.serializers import SagaOutputSerializer
+from provisioning.engine.serializers import SagaOutputSerializer, SagaSummaryOutputSerializer
 
 DNS_LABEL_REGEX = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 # DigitalOcean slugs: regions like nyc3, sizes like s-1vcpu-1gb, images like
@@ -17,17 +18,43 @@ DNS_LABEL_REGEX = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 REGION_REGEX = r"^[a-z]{3}[0-9]$"
 SIZE_REGEX = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 IMAGE_REGEX = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$"
+# Tenant.slug is a SlugField: the schema says so, and "" is no tenant.
+TENANT_SLUG_REGEX = r"^[-a-zA-Z0-9_]+$"
 
 
 class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of coercing them."""
+    """A CharField that refuses numbers and booleans instead of coercing them,
+    and reads a form the way it reads JSON: a field sent empty was sent (DRF
+    drops an optional form field sent as "", so ``tenant=`` would pass)."""
 
     default_error_messages = {"invalid": "Not a valid string."}
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary[self.field_name]
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class CheckboxBooleanField(serializers.BooleanField):
+    """A boolean whose default applies when JSON leaves the key out, and whose
+    HTML checkbox starts as that default and means what it shows.
+
+    DRF reads an unticked checkbox (which sends nothing) as the field's
+    default, and draws the checkbox from ``initial`` (False): with
+    ``default=True`` the browsable API's form showed the box unticked and
+    submitting it as shown still provisioned. Here the box starts ticked and
+    unticking it sends False.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("initial", kwargs.get("default"))
+        super().__init__(**kwargs)
+        self.default_empty_html = False
 
 
 class DeploymentCreateInputSerializer(serializers.Serializer):
@@ -49,10 +76,13 @@ class DeploymentCreateInputSerializer(serializers.Serializer):
     image = StrictCharField(
         max_length=128, validators=[RegexValidator(IMAGE_REGEX, "An image slug such as ubuntu-24-04-x64.")]
     )
-    provision = serializers.BooleanField(default=True)
+    provision = CheckboxBooleanField(
+        default=True, help_text="Start provisioning at once (202); false creates it pending (201)."
+    )
     tenant = StrictCharField(
         required=False,
         max_length=50,
+        validators=[RegexValidator(TENANT_SLUG_REGEX, "A tenant slug.")],
         help_text="Tenant slug; required when you belong to several tenants (or are staff).",
     )
 
@@ -74,3 +104,14 @@ class DeploymentOutputSerializer(serializers.Serializer):
     def get_saga(self, deployment):
         saga = deployment_current_saga(deployment)
         return None if saga is None else SagaOutputSerializer(saga, context=self.context).data
+
+
+class DeploymentListOutputSerializer(DeploymentOutputSerializer):
+    """The list: each deployment with a summary of its current saga."""
+
+    saga = serializers.SerializerMethodField(help_text="the current (newest) saga, summarized")
+
+    @extend_schema_field(SagaSummaryOutputSerializer(allow_null=True))
+    def get_saga(self, deployment):
+        saga = deployment_current_saga(deployment)
+        return None if saga is None else SagaSummaryOutputSerializer(saga, context=self.context).data

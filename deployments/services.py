@@ -25,7 +25,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from arcadia.exceptions import ApplicationError
+from arcadia.exceptions import ApplicationError, ConflictError
 from deployments.models import Deployment, DeploymentStatus, Tenant, TenantMembership
 from inventory.selectors import cloud_resource_live_for_deployment
 from provisioning.engine.selectors import saga_live_for_subject
@@ -144,7 +144,7 @@ def deployment_create(
         # belongs to a live deployment.
         if idempotency_key and (earlier := _by_idempotency_key(tenant, idempotency_key)):
             return _replay(earlier, request)
-        raise ApplicationError(
+        raise ConflictError(
             "Hostname taken.",
             fields={
                 "name": "A live deployment already uses "
@@ -160,7 +160,7 @@ def _by_idempotency_key(tenant: Tenant, key: str) -> Deployment | None:
 
 def _replay(earlier: Deployment, request: dict) -> DeploymentCreated:
     if any(getattr(earlier, field) != value for field, value in request.items()):
-        raise ApplicationError("This Idempotency-Key was already used for a different request.")
+        raise ConflictError("This Idempotency-Key was already used for a different request.")
     return DeploymentCreated(deployment=earlier, created=False)
 
 
@@ -212,7 +212,7 @@ def deployment_provision(*, deployment: Deployment):
     with _sweeper_sends_if_broker_down(f"provisioning of deployment {deployment.pk}"), transaction.atomic():
         deployment = _locked(deployment.pk)
         if deployment.status != _S.PENDING:
-            raise ApplicationError(
+            raise ConflictError(
                 f"Only a pending deployment can be provisioned; this one is {deployment.status}."
             )
         saga = _start_provisioning(deployment)
@@ -229,7 +229,7 @@ def deployment_cancel(*, deployment: Deployment) -> Deployment:
             return deployment
         saga = _live_saga(deployment, PROVISION_KIND)
         if deployment.status != _S.PROVISIONING or saga is None:
-            raise ApplicationError(
+            raise ConflictError(
                 "Only a pending or provisioning deployment can be cancelled; "
                 f"this one is {deployment.status}."
             )
@@ -252,7 +252,7 @@ def deployment_teardown(*, deployment: Deployment):
             _set_status(deployment, _S.DELETED)
             return None
         if deployment.status not in (_S.ACTIVE, _S.FAILED):
-            raise ApplicationError(
+            raise ConflictError(
                 "Only a pending, active or failed deployment can be deleted; "
                 f"this one is {deployment.status}."
             )

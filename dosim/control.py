@@ -112,6 +112,48 @@ class DosimControl:
         body = {"type": type, "name": name, "data": data, "ttl": ttl}
         return self._call("POST", f"/v2/domains/{domain}/records", body, api=True)["domain_record"]
 
+    # --- behind the client's back (not in the request log) -------------------------
+    def droplet_create_behind(
+        self,
+        name: str = "by-hand",
+        *,
+        tags: list[str] | None = None,
+        region: str = "nyc3",
+        size: str = "s-1vcpu-1gb",
+        image: str = "ubuntu-24-04-x64",
+        age: float = 0.0,
+        count: int = 1,
+    ) -> dict[str, Any]:
+        """A droplet made in the control panel; ``age`` seconds old (an aged
+        one is active at once). With ``count`` > 1, that many (``name-<i>``);
+        returns the first."""
+        body = {"name": name, "tags": tags or [], "region": region, "size": size, "image": image}
+        body |= {"age": age, "count": count}
+        return self._call("POST", "/_dosim/droplets", body)["droplets"][0]
+
+    def droplet_destroy_behind(self, droplet_id: int) -> None:
+        self._call("DELETE", f"/_dosim/droplets/{int(droplet_id)}")
+
+    def droplet_change_behind(
+        self, droplet_id: int, *, size: str | None = None, region: str | None = None, ipv4: str | None = None
+    ) -> dict[str, Any]:
+        """Resize, move or re-address a droplet, as the control panel would."""
+        body = {"size": size, "region": region, "ipv4": ipv4}
+        return self._call("PATCH", f"/_dosim/droplets/{int(droplet_id)}", body)["droplet"]
+
+    def record_add_behind(
+        self, domain: str, name: str, data: str, *, type: str = "A", ttl: int = 1800
+    ) -> dict:
+        body = {"type": type, "name": name, "data": data, "ttl": ttl}
+        return self._call("POST", f"/_dosim/records/{domain}", body)["domain_record"]
+
+    def record_change_behind(self, domain: str, record_id: int, **fields: Any) -> dict[str, Any]:
+        """``data``, ``ttl``, ``name`` or ``type`` of one record."""
+        return self._call("PATCH", f"/_dosim/records/{domain}/{int(record_id)}", fields)["domain_record"]
+
+    def record_delete_behind(self, domain: str, record_id: int) -> None:
+        self._call("DELETE", f"/_dosim/records/{domain}/{int(record_id)}")
+
 
 def droplet_ipv4(droplet: dict[str, Any]) -> str | None:
     """The public IPv4 of a droplet as the API renders it (None while new)."""

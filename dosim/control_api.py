@@ -12,6 +12,7 @@ import ipaddress
 import time
 from typing import Any
 
+from dosim.control_backdoor import backdoor
 from dosim.faults import FaultError
 from dosim.state import State
 
@@ -84,4 +85,7 @@ def control(
             return _config(state, method, body)
         if name == "faults" and method in ("GET", "POST", "DELETE"):
             return _faults(state, method, body)
+        # Changes behind the client's back (dosim/control_backdoor.py).
+        if (answer := backdoor(state, method, name, body)) is not None:
+            return answer
     return 404, {"id": "not_found", "message": f"no control endpoint {method} {path}"}

@@ -83,9 +83,9 @@ def image_body(slug: str, created: float) -> dict[str, Any]:
     }
 
 
-def networks(droplet_id: int, active: bool) -> dict[str, Any]:
+def networks(droplet_id: int, active: bool, public: str | None = None) -> dict[str, Any]:
     """Public IPv4 only once active, as at DigitalOcean (a new droplet has
-    only its private address)."""
+    only its private address); ``public`` is one changed by the control API."""
     v4 = [
         {
             "ip_address": private_ipv4(droplet_id),
@@ -95,7 +95,7 @@ def networks(droplet_id: int, active: bool) -> dict[str, Any]:
         }
     ]
     if active:
-        ip = public_ipv4(droplet_id)
+        ip = public or public_ipv4(droplet_id)
         gw = ip.rsplit(".", 1)[0] + ".1"
         v4.append({"ip_address": ip, "netmask": "255.255.240.0", "gateway": gw, "type": "public"})
     return {"v4": v4, "v6": []}
@@ -122,7 +122,7 @@ def droplet_body(d: dict[str, Any], status: str) -> dict[str, Any]:
         "volume_ids": [],
         "size": size_body(d["size"]),
         "size_slug": d["size"],
-        "networks": networks(d["id"], status == "active"),
+        "networks": networks(d["id"], status == "active", d.get("ipv4")),
         "region": region_body(d["region"]),
         "tags": list(d["tags"]),
         "vpc_uuid": "760e09ef-dc84-11e8-981e-3cfdfeaae000",

@@ -1,7 +1,8 @@
 """HTTP API for the inventory: read-only."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from arcadia.exceptions import ApiErrorsMixin
@@ -30,18 +31,44 @@ class CloudResourceOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     tenant = serializers.CharField(source="tenant.slug", allow_null=True, default=None)
     deployment = serializers.IntegerField(source="deployment_id", allow_null=True)
+    unlinked_at = serializers.DateTimeField(allow_null=True, help_text="when the deployment stopped using it")
+    destroyed_at = serializers.DateTimeField(allow_null=True)
+    destroyed_by_saga = serializers.UUIDField(
+        source="destroyed_by_saga_id", allow_null=True, help_text="the saga that destroyed it"
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
 
+# Besides success: a bad filter or page, an unknown (or someone else's)
+# resource, and the database being down (arcadia.exceptions).
+_BAD = OpenApiResponse(OpenApiTypes.OBJECT, "field errors ({field: [message]})")
+_NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, "no such resource you may see, or past the last page")
+_UNAVAILABLE = OpenApiResponse(OpenApiTypes.OBJECT, "the database is down: {detail, unavailable}")
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Cloud resources (your tenants'; all for staff)"),
-    retrieve=extend_schema(summary="One cloud resource"),
+    list=extend_schema(
+        summary="Cloud resources (your tenants'; all for staff)",
+        responses={
+            200: CloudResourceOutputSerializer(many=True),
+            400: _BAD,
+            404: _NOT_FOUND,
+            503: _UNAVAILABLE,
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One cloud resource",
+        responses={200: CloudResourceOutputSerializer, 404: _NOT_FOUND, 503: _UNAVAILABLE},
+    ),
 )
 class CloudResourceViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
     queryset = CloudResource.objects.none()  # for the schema generator only
     serializer_class = CloudResourceOutputSerializer
     filterset_class = CloudResourceFilter
+    # Any id reaches the view (DRF's default stops at a dot), so every
+    # unknown one answers the API's JSON 404, not Django's HTML page.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return cloud_resource_list(user=self.request.user)

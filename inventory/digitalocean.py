@@ -382,8 +382,64 @@ class DigitalOceanGateway:
         except GatewayNotFound:
             log.info("record %s in %s already gone", record_id, domain)
 
+    # --- preflight (manage.py check_digitalocean): reads only, creates nothing -----------
+    def account_get(self) -> tuple[dict, dict[str, str]]:
+        """The token's account, and the ``ratelimit-*`` headers of that answer."""
+        manager = self._build(_Manager)
+        body = self._run(manager.get_data, "account/")
+        headers = manager.last_response.headers
+        limits = {
+            key.lower(): value for key, value in headers.items() if key.lower().startswith("ratelimit-")
+        }
+        return (body or {}).get("account", {}), limits
+
+    # --- whole-account listings (reconciliation) -----------------------------------------
+    def droplets_listed(self, tag: str) -> Listing:
+        """Every droplet carrying ``tag`` with its creation time, all pages of
+        ``page_size``: ceil(n / page_size) requests (one when there is none)."""
+        manager = self._build(_CountedManager)
+        found = self._run(manager.get_all_droplets, params={"per_page": self.page_size}, tag_name=tag)
+        droplets = [_droplet({key: getattr(d, key, None) for key in _DROPLET_KEYS}) for d in found]
+        return Listing(items=droplets, requests=manager.requests)
+
+    def records_list(self, domain: str) -> Listing:
+        """Every record of the zone, all pages: one listing, never a look-up per name."""
+        zone = self._build(_CountedDomain, name=domain)
+        records = self._run(zone.get_records, params={"per_page": self.page_size})
+        return Listing(items=[_record(vars(r)) for r in records], requests=zone.requests)
+
+    def zone_record_count(self, domain: str) -> int:
+        """How many records the zone holds; GatewayNotFound when there is no such zone."""
+        zone = self._build(_Domain, name=domain)
+        return len(self._run(zone.get_records, params={"per_page": self.page_size}))
+
 
 _DROPLET_KEYS = ("id", "name", "status", "networks", "region", "size_slug", "image", "tags", "created_at")
+
+
+class _Counted:
+    """Counts the requests a listing sends (every page passes through the
+    choke point below it), so a pass can say what it cost."""
+
+    requests = 0
+
+    def _BaseAPI__perform_request(self, url, type="GET", params=None):  # noqa: A002 - library's name
+        self.requests += 1
+        return super()._BaseAPI__perform_request(url, type, params)
+
+
+class _CountedManager(_Counted, _Manager):
+    pass
+
+
+class _CountedDomain(_Counted, _Domain):
+    pass
+
+
+@dataclass(frozen=True)
+class Listing:
+    items: list
+    requests: int
 
 
 def _droplet(data: dict) -> Droplet:

@@ -22,7 +22,9 @@ _R = ResourceStatus
 
 class CloudResource(StatusMachineMixin, models.Model):
     """One resource at a provider. Never hard-deleted: a destroyed droplet
-    keeps its row with status ``destroyed`` for audit and billing."""
+    keeps its row with status ``destroyed`` for audit and billing, and with
+    it whose it was: unlinking a resource from its deployment is recorded
+    (``unlinked_at``), never done by erasing the tenant and deployment."""
 
     TRANSITIONS = Transitions(
         {
@@ -52,6 +54,13 @@ class CloudResource(StatusMachineMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="resources",
     )
+    # When the deployment stopped using the resource (a rollback, or a
+    # teardown); tenant and deployment stay, so billing knows until when.
+    unlinked_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+    # The saga whose step recorded the destruction. Its id, not a foreign key:
+    # inventory sits below provisioning and must not depend on its tables.
+    destroyed_by_saga_id = models.UUIDField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,3 +74,67 @@ class CloudResource(StatusMachineMixin, models.Model):
 
     def __str__(self):
         return f"{self.provider}:{self.kind}:{self.external_id}"
+
+
+# --- reconciliation ------------------------------------------------------------------
+class FindingKind(models.TextChoices):
+    ORPHAN = "orphan"  # a droplet no inventory row and no live saga accounts for
+    DRIFT = "drift"  # an active row whose droplet is gone or differs
+    DNS_DRIFT = "dns_drift"  # an active deployment whose A record is missing or elsewhere
+
+
+class FindingResolution(models.TextChoices):
+    GONE = "gone", "no longer true"
+    DESTROYED = "destroyed", "orphan destroyed"
+    ADOPTED = "adopted", "adopted into inventory"
+    MARKED = "marked", "marked resolved"
+
+
+class ReconcileFinding(models.Model):
+    """What a reconcile pass found that the ledger does not account for.
+
+    One row per fact while it stays true: a later pass that sees it again
+    only moves ``last_seen``, and one that no longer sees it resolves the
+    row. ``actions`` is the row's own log: every operator action and every
+    automatic change, with its outcome.
+    """
+
+    kind = models.CharField(max_length=16, choices=FindingKind.choices)
+    # What the fact is about, stable across passes: the droplet id, or the
+    # deployment's hostname for DNS drift.
+    key = models.CharField(max_length=253)
+    provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.DIGITALOCEAN)
+    # The provider's id of what was found: a droplet, or the A record(s).
+    provider_id = models.CharField(max_length=255, blank=True, default="")
+    summary = models.CharField(max_length=500)
+    expected = models.JSONField(null=True, blank=True)
+    found = models.JSONField(null=True, blank=True)
+    # The saga the droplet's ``arcadia-saga-<id>`` tag names (it may be
+    # absent from the ledger: a restored database forgets sagas).
+    saga_id = models.UUIDField(null=True, blank=True)
+    resource = models.ForeignKey(
+        CloudResource, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
+    )
+    deployment = models.ForeignKey(
+        "deployments.Deployment", null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
+    )
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    seen_count = models.PositiveIntegerField(default=1)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=16, choices=FindingResolution.choices, blank=True, default="")
+    actions = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="uniq_open_finding_per_fact",
+            ),
+        ]
+        indexes = [models.Index(fields=["resolved_at", "kind"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.key}"

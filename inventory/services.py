@@ -2,6 +2,7 @@
 saga step may call it again after a crash or a redelivery."""
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from inventory.models import CloudResource, Provider, ResourceKind, ResourceStatus
@@ -78,18 +79,35 @@ def _register_portable(*, key: dict, kind: str, fields: dict) -> CloudResource:
 
 
 @transaction.atomic
-def cloud_resource_mark_destroyed(*, resource_id: int) -> None:
-    """Record that the provider resource is gone; the row stays for audit."""
+def cloud_resource_mark_destroyed(*, resource_id: int, saga_id=None) -> None:
+    """Record that the provider resource is gone, when, and by which saga;
+    the row stays for audit, with its tenant and deployment."""
     resource = CloudResource.objects.select_for_update().filter(pk=resource_id).first()
     if resource is None or resource.status == ResourceStatus.DESTROYED:
         return
     resource.transition_to(ResourceStatus.DESTROYED)
-    resource.save(update_fields=["status", "updated_at"])
+    resource.destroyed_at = timezone.now()
+    resource.destroyed_by_saga_id = saga_id
+    resource.save(update_fields=["status", "destroyed_at", "destroyed_by_saga_id", "updated_at"])
 
 
-def cloud_resource_link(*, resource_id: int, deployment_id: int | None, tenant_id: int | None) -> None:
-    """Stamp (or, with ``None``, clear) the deployment and tenant on a row.
+def cloud_resource_link(*, resource_id: int, deployment_id: int, tenant_id: int) -> None:
+    """Stamp the deployment and tenant on a row (and clear any unlink).
 
-    A single UPDATE: re-running it writes the same two columns again.
+    A single UPDATE: re-running it writes the same columns again.
     """
-    CloudResource.objects.filter(pk=resource_id).update(deployment_id=deployment_id, tenant_id=tenant_id)
+    CloudResource.objects.filter(pk=resource_id).update(
+        deployment_id=deployment_id, tenant_id=tenant_id, unlinked_at=None, updated_at=timezone.now()
+    )
+
+
+def cloud_resource_unlink(*, resource_id: int) -> None:
+    """Record that the deployment no longer uses the row: a timestamp, while
+    tenant and deployment stay for audit and billing.
+
+    A single conditional UPDATE: re-running it keeps the first timestamp.
+    """
+    at = timezone.now()
+    CloudResource.objects.filter(Q(pk=resource_id) & Q(unlinked_at__isnull=True)).update(
+        unlinked_at=at, updated_at=at
+    )

@@ -6,15 +6,19 @@ each a thin call into an engine service (which owns the rules and the
 locking). Who may run actions: staff holding ``provisioning.change_saga``.
 """
 
+import json
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, path, reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.utils.timesince import timesince
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from provisioning.engine import presentation, services
@@ -22,6 +26,16 @@ from provisioning.engine.admin_readonly import ReadOnlyAdminMixin
 from provisioning.engine.config import engine_config
 from provisioning.engine.errors import SagaOperationRefused
 from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep
+from provisioning.engine.operations import operations_context
+from provisioning.engine.saga_page import (
+    event_detail,
+    saga_page_context,
+    status_pill,
+    subject_label,
+    timestamp_ms,
+)
+from provisioning.engine.saga_summary import SUMMARY_EVENTS, format_age, format_seconds, saga_summary
+from provisioning.engine.saga_summary import short_error as shorten
 from provisioning.engine.transitions import IllegalTransition
 
 # What an engine service raises to refuse an operation (the saga is in the
@@ -30,91 +44,12 @@ REFUSALS = (SagaOperationRefused, IllegalTransition)
 
 
 class SagaLogInlineMixin(ReadOnlyAdminMixin):
-    """Steps and events are part of the saga's page: whoever may view the
-    saga sees them, without separate step and event permissions."""
+    """Events are part of the saga's page: whoever may view the saga sees
+    them, without separate event permissions."""
 
     def has_view_permission(self, request, obj=None):
         user = request.user
         return user.has_perm("provisioning.view_saga") or user.has_perm("provisioning.change_saga")
-
-
-def step_duration(step: SagaStep) -> str:
-    seconds = presentation.step_duration(step, at=timezone.now())
-    if seconds is None:
-        return "—"
-    running = "" if step.finished_at else " (running)"
-    # Most steps take milliseconds: tenths of a second would show 0.0.
-    return f"{seconds:.3f} s{running}" if seconds < 10 else f"{seconds:.1f} s{running}"
-
-
-def timestamp(value) -> str:
-    """Seconds matter when reading a saga's log; the admin's default format drops them."""
-    if value is None:
-        return "—"
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def flower_task_link(task_id: str) -> str:
-    """The step's Celery task in Flower, or the bare id when Flower's URL is unknown."""
-    if not task_id:
-        return "—"
-    flower_url = engine_config().flower_url
-    if not flower_url:
-        return task_id
-    url = f"{flower_url.rstrip('/')}/task/{task_id}"
-    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, task_id)
-
-
-class SagaStepInline(SagaLogInlineMixin, admin.TabularInline):
-    model = SagaStep
-    template = "admin/provisioning/readonly_table.html"
-    extra = 0
-    can_delete = False
-    show_change_link = False
-    fields = [
-        "index",
-        "name",
-        "status",
-        "phase",
-        "attempts",
-        "compensation_attempts",
-        "started",
-        "finished",
-        "duration",
-        "compensated",
-        "last_error",
-        "celery_task",
-        "compensation_task",
-    ]
-    readonly_fields = fields
-
-    @admin.display(description="started")
-    def started(self, step):
-        return timestamp(step.started_at)
-
-    @admin.display(description="finished")
-    def finished(self, step):
-        return timestamp(step.finished_at)
-
-    @admin.display(description="compensated")
-    def compensated(self, step):
-        return timestamp(step.compensated_at)
-
-    @admin.display(description="phase")
-    def phase(self, step):
-        return presentation.step_phase(step)
-
-    @admin.display(description="duration")
-    def duration(self, step):
-        return step_duration(step)
-
-    @admin.display(description="Celery task")
-    def celery_task(self, step):
-        return flower_task_link(step.celery_task_id)
-
-    @admin.display(description="compensation task")
-    def compensation_task(self, step):
-        return flower_task_link(step.compensation_task_id)
 
 
 class SagaEventInline(SagaLogInlineMixin, admin.TabularInline):
@@ -122,13 +57,17 @@ class SagaEventInline(SagaLogInlineMixin, admin.TabularInline):
     template = "admin/provisioning/readonly_table.html"
     extra = 0
     can_delete = False
-    fields = ["time", "step_name", "event", "detail"]
+    fields = ["time", "step_name", "event", "details"]
     readonly_fields = fields
-    verbose_name_plural = "timeline"
+    verbose_name_plural = "events"
 
     @admin.display(description="at")
     def time(self, event):
-        return timestamp(event.at)
+        return timestamp_ms(event.at)
+
+    @admin.display(description="detail")
+    def details(self, event):
+        return event_detail(event.detail)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("step")
@@ -140,7 +79,15 @@ class SagaEventInline(SagaLogInlineMixin, admin.TabularInline):
 
 @admin.register(Saga)
 class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["short_id", "kind", "subject", "status", "progress", "age", "cancel_requested"]
+    list_display = [
+        "short_id",
+        "subject",
+        "coloured_status",
+        "progress",
+        "failed_step",
+        "short_error",
+        "duration",
+    ]
     list_filter = ["status", "kind", "subject_type"]
     search_fields = ["=id", "=subject_id"]
     date_hierarchy = "created_at"
@@ -153,48 +100,103 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "progress",
         "cancel_requested",
         "error",
-        "context",
-        "created_at",
-        "updated_at",
-        "finished_at",
+        "pretty_context",
+        "created",
+        "updated",
+        "finished",
     ]
     readonly_fields = fields
-    inlines = [SagaStepInline, SagaEventInline]
+    # The steps are drawn by the page template from saga_page (timeline and
+    # steps table); the events follow as a read-only table.
+    inlines = [SagaEventInline]
     change_form_template = "admin/provisioning/saga/change_form.html"
+
+    class Media:
+        css = {"all": ["provisioning/saga.css"]}
+
     actions = ["retry_compensation", "resume", "request_cancel"]
 
     def get_queryset(self, request):
-        # The steps of the whole page in one more query: progress reads them
-        # from the prefetch cache instead of one COUNT per row.
-        return super().get_queryset(request).prefetch_related("steps")
+        # The steps of the whole page in one more query, and the few events a
+        # summary needs in another: the columns read them from the prefetch
+        # cache instead of querying per row.
+        summary_events = SagaEvent.objects.filter(event__in=SUMMARY_EVENTS).order_by("at", "id")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("steps", Prefetch("events", queryset=summary_events, to_attr="summary_events"))
+        )
+
+    def _summary(self, saga):
+        """The list row's summary, built once per saga and row."""
+        if not hasattr(saga, "_summary"):
+            steps = list(saga.steps.all())
+            events = getattr(saga, "summary_events", None)
+            if events is None:  # the change page: its own object, not the list's queryset
+                events = list(saga.events.filter(event__in=SUMMARY_EVENTS))
+            saga._summary = saga_summary(
+                saga, steps, events, now=timezone.now(), stall_timeout=engine_config().stall_timeout
+            )
+        return saga._summary
+
+    @admin.display(description="status", ordering="status")
+    def coloured_status(self, saga):
+        summary = self._summary(saga)
+        return status_pill("stalled") if summary.stalled else status_pill(saga.status)
+
+    @admin.display(description="failed step")
+    def failed_step(self, saga):
+        failed = self._summary(saga).failed_step
+        return f"{failed.position} {failed.name}" if failed else "—"
+
+    @admin.display(description="error")
+    def short_error(self, saga):
+        summary = self._summary(saga)
+        if not summary.short_error:
+            return "—"
+        return format_html('<span title="{}">{}</span>', saga.error, shorten(summary.short_error, 60))
+
+    @admin.display(description="took", ordering="created_at")
+    def duration(self, saga):
+        # The age under the duration: one column less for a list that must fit 1280 px.
+        seconds = self._summary(saga).seconds
+        running = "" if saga.finished_at else " so far"
+        age = f"{format_age((timezone.now() - saga.created_at).total_seconds())} ago"
+        return format_html('{}{}<span class="saga-kind">{}</span>', format_seconds(seconds), running, age)
+
+    @admin.display(description="created at")
+    def created(self, saga):
+        return timestamp_ms(saga.created_at)
+
+    @admin.display(description="updated at")
+    def updated(self, saga):
+        return timestamp_ms(saga.updated_at)
+
+    @admin.display(description="finished at")
+    def finished(self, saga):
+        return timestamp_ms(saga.finished_at)
+
+    @admin.display(description="context")
+    def pretty_context(self, saga):
+        text = json.dumps(saga.context, indent=2)
+        return format_html("<pre style='margin:0;white-space:pre-wrap'>{}</pre>", text)
 
     def has_operate_permission(self, request):
         return request.user.is_staff and request.user.has_perm("provisioning.change_saga")
 
-    @admin.display(description="id", ordering="id")
+    @admin.display(description="saga", ordering="id")
     def short_id(self, saga):
-        return str(saga.id)[:8]
+        # The kind under the id: one column less for a list that must fit 1280 px.
+        kind = saga.kind.replace("_", " ")  # spaces let it wrap
+        return format_html('{}<span class="saga-kind">{}</span>', str(saga.id)[:8], kind)
 
-    @admin.display(description="progress")
+    @admin.display(description="done")
     def progress(self, saga):
         return presentation.saga_progress_label(saga)
 
     @admin.display(description="subject")
     def subject(self, saga):
-        """What the saga acts on, linked to its own admin page when it has one."""
-        if not saga.subject_type:
-            return "—"
-        label = f"{saga.subject_type.rsplit('.', 1)[-1]} {saga.subject_id}"
-        app_label, _, model = saga.subject_type.partition(".")
-        try:
-            url = reverse(f"admin:{app_label}_{model}_change", args=[saga.subject_id])
-        except NoReverseMatch:
-            return label
-        return format_html('<a href="{}">{}</a>', url, label)
-
-    @admin.display(description="age", ordering="created_at")
-    def age(self, saga):
-        return timesince(saga.created_at)
+        return subject_label(saga)
 
     # Operator operations: name -> (engine service, verb for messages, the
     # saga statuses in which the detail page offers it). The service has the
@@ -247,12 +249,30 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     # The same operations as buttons on a saga's page.
     def get_urls(self):
+        operations = path(
+            "operations/",
+            self.admin_site.admin_view(self.operations_view),
+            name="provisioning_operations",
+        )
         operate = path(
             "<path:object_id>/operate/<str:operation>/",
             self.admin_site.admin_view(self.operate_view),
             name="provisioning_saga_operate",
         )
-        return [operate, *super().get_urls()]
+        return [operations, operate, *super().get_urls()]
+
+    def operations_view(self, request):
+        """What needs an operator now (see provisioning.engine.operations)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            **operations_context(),
+            "title": "Operations",
+            "opts": self.model._meta,
+            "can_operate": self.has_operate_permission(request),
+        }
+        return TemplateResponse(request, "admin/provisioning/operations.html", context)
 
     @method_decorator(require_POST)
     def operate_view(self, request, object_id, operation):
@@ -262,6 +282,10 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_operate_permission(request):
             raise PermissionDenied
         self._operate(request, [saga], operation)
+        # The operations page sends its buttons back to itself.
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)
         return redirect("admin:provisioning_saga_change", saga.pk)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -273,7 +297,12 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 for name, (_, verb, statuses) in self.OPERATIONS.items()
                 if saga.status in statuses
             ]
-        extra_context = {**(extra_context or {}), "saga_operations": offered}
+        page = {}
+        if saga is not None:
+            steps = list(saga.steps.all())
+            events = list(saga.events.all())
+            page = saga_page_context(saga, steps, events, now=timezone.now())
+        extra_context = {**(extra_context or {}), **page, "saga_operations": offered}
         return super().change_view(request, object_id, form_url, extra_context)
 
 

@@ -31,6 +31,9 @@ class SagaViewSet(viewsets.ReadOnlyModelViewSet):
     # For the schema generator only; requests go through get_queryset.
     queryset = Saga.objects.none()
     filterset_class = SagaFilter
+    # Any id reaches the view (DRF's default stops at a dot), so every
+    # unknown one answers the API's JSON 404, not Django's HTML page.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         if self.action == "retrieve":

@@ -13,6 +13,7 @@ from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subq
 from django.db.models.functions import Cast
 
 from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga, SagaEvent, SagaStep, subject_key
+from provisioning.engine.saga_summary import SUMMARY_EVENTS
 
 _scope: Callable[[object], Q] | None = None
 
@@ -26,6 +27,13 @@ def set_subject_scope(scope: Callable[[object], Q]) -> None:
 
 def _steps() -> Prefetch:
     return Prefetch("steps", queryset=SagaStep.objects.order_by("index"))
+
+
+def _summary_events() -> Prefetch:
+    """The few events a saga's summary reads (failed step, rollback), as
+    ``saga.summary_events``."""
+    events = SagaEvent.objects.filter(event__in=SUMMARY_EVENTS).order_by("at", "id")
+    return Prefetch("events", queryset=events, to_attr="summary_events")
 
 
 def saga_list(*, user) -> QuerySet[Saga]:
@@ -57,8 +65,8 @@ def saga_live_for_subject(subject, *, kind: str | None = None) -> Saga | None:
 
 
 def sagas_newest_by_subject(*, subject_type: str, subject_ids: Iterable) -> dict[str, Saga]:
-    """The newest saga of each subject, with its steps: two queries for any
-    number of subjects."""
+    """The newest saga of each subject, with its steps and summary events:
+    three queries for any number of subjects."""
     ids = [str(subject_id) for subject_id in subject_ids]
     if not ids:
         return {}
@@ -71,7 +79,7 @@ def sagas_newest_by_subject(*, subject_type: str, subject_ids: Iterable) -> dict
         Saga.objects.filter(subject_type=subject_type, subject_id__in=ids)
         .annotate(newest_id=Subquery(newest))
         .filter(id=F("newest_id"))
-        .prefetch_related(_steps())
+        .prefetch_related(_steps(), _summary_events())
     )
     return {saga.subject_id: saga for saga in sagas}
 

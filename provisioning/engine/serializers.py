@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from provisioning.engine import presentation
+from provisioning.engine.config import engine_config
+from provisioning.engine.saga_summary import saga_summary
 
 
 class SagaStepOutputSerializer(serializers.Serializer):
@@ -59,3 +63,49 @@ class SagaEventOutputSerializer(serializers.Serializer):
 
 class SagaDetailOutputSerializer(SagaOutputSerializer):
     events = SagaEventOutputSerializer(many=True)
+
+
+class FailedStepOutputSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    name = serializers.CharField()
+    error = serializers.CharField()
+
+
+class SagaSummaryOutputSerializer(serializers.Serializer):
+    """A saga in a list: where it stands and where it failed, without its steps
+    (the deployment's detail has them)."""
+
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.SerializerMethodField(help_text="k/n: steps succeeded out of all steps")
+    failed_step = serializers.SerializerMethodField(help_text="the step that failed for good, if one did")
+    stalled = serializers.SerializerMethodField(help_text="live, but no progress for the stall timeout")
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def _summary(self, saga):
+        # The steps and the few summary events are prefetched by the selector.
+        if getattr(saga, "_api_summary", None) is None:
+            saga._api_summary = saga_summary(
+                saga,
+                list(saga.steps.all()),
+                getattr(saga, "summary_events", []),
+                now=timezone.now(),
+                stall_timeout=engine_config().stall_timeout,
+            )
+        return saga._api_summary
+
+    def get_progress(self, saga) -> str:
+        return self._summary(saga).progress
+
+    @extend_schema_field(FailedStepOutputSerializer(allow_null=True))
+    def get_failed_step(self, saga):
+        failed = self._summary(saga).failed_step
+        if failed is None:
+            return None
+        return {"index": failed.index, "name": failed.name, "error": failed.error}
+
+    def get_stalled(self, saga) -> bool:
+        return self._summary(saga).stalled

@@ -17,12 +17,10 @@ from inventory.digitalocean import (
     GatewayTransientError,
     get_gateway,
 )
+from inventory.tags import ARCADIA_TAG, saga_tag
 from provisioning.engine import PermanentError, Throttled, TransientError
 
-# Every droplet Arcadia creates carries this tag, plus one naming its saga.
-ARCADIA_TAG = "arcadia"
-
-__all__ = ["GatewayNotFound", "gateway", "gateway_errors", "droplet_destroy", "saga_tag"]
+__all__ = ["ARCADIA_TAG", "GatewayNotFound", "gateway", "gateway_errors", "droplet_destroy", "saga_tag"]
 
 
 def gateway(ctx=None, *, compensating: bool = False, calls: int = 1) -> DigitalOceanGateway:
@@ -44,12 +42,6 @@ def gateway(ctx=None, *, compensating: bool = False, calls: int = 1) -> DigitalO
         ),
         calls=calls,
     )
-
-
-def saga_tag(saga_id) -> str:
-    """The tag that finds a saga's droplet even when its id was never
-    recorded (DigitalOcean has no idempotency key for create)."""
-    return f"arcadia-saga-{saga_id}"
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-from inventory.services import cloud_resource_link
+from inventory.services import cloud_resource_link, cloud_resource_unlink
 from provisioning.engine import Step, StepContext
 
 
@@ -7,10 +7,12 @@ class LinkDeploymentResource(Step):
     by register_droplet, so the droplet shows under the deployment and bills
     to the right tenant.
 
-    Idempotent: re-running writes the same two columns again.
+    Idempotent: re-running writes the same columns again.
 
-    Compensation: clears both. The row itself and the droplet are undone by
-    register_droplet and create_droplet.
+    Compensation: records the unlink (``unlinked_at``) and keeps tenant and
+    deployment on the row, so the audit trail still says whose the droplet
+    was. The row itself and the droplet are undone by register_droplet and
+    create_droplet.
     """
 
     name = "link_deployment_resource"
@@ -24,4 +26,4 @@ class LinkDeploymentResource(Step):
 
     def compensate(self, ctx: StepContext) -> None:
         if ctx.get("cloud_resource_id") is not None:
-            cloud_resource_link(resource_id=ctx["cloud_resource_id"], deployment_id=None, tenant_id=None)
+            cloud_resource_unlink(resource_id=ctx["cloud_resource_id"])

@@ -3,8 +3,9 @@ from provisioning.engine import Step, StepContext
 
 
 class MarkResourceDestroyed(Step):
-    """Teardown: the droplet's inventory row → ``destroyed`` (kept for audit
-    and billing, never deleted).
+    """Teardown: the droplet's inventory row → ``destroyed`` by this saga
+    (kept for audit and billing with its tenant and deployment, never
+    deleted).
 
     Idempotent: a row already destroyed is left alone.
 
@@ -15,7 +16,7 @@ class MarkResourceDestroyed(Step):
 
     def execute(self, ctx: StepContext) -> None:
         if ctx.get("cloud_resource_id") is not None:
-            cloud_resource_mark_destroyed(resource_id=ctx["cloud_resource_id"])
+            cloud_resource_mark_destroyed(resource_id=ctx["cloud_resource_id"], saga_id=ctx.saga_id)
 
     def compensate(self, ctx: StepContext) -> None:
         return None

@@ -10,8 +10,8 @@ class RegisterDroplet(Step):
 
     Idempotent: an upsert keyed by (provider, droplet id).
 
-    Compensation: marks that row ``destroyed`` (rows are never deleted:
-    audit and billing need them); create_droplet's compensation, which runs
+    Compensation: marks that row ``destroyed`` by this saga (rows are never
+    deleted: audit and billing need them); create_droplet's compensation, which runs
     next, destroys the droplet itself. The row is found by droplet id when
     its own id was never recorded.
     """
@@ -35,4 +35,4 @@ class RegisterDroplet(Step):
                 provider=Provider.DIGITALOCEAN, external_id=str(ctx["droplet_id"])
             )
         if resource_id is not None:
-            cloud_resource_mark_destroyed(resource_id=resource_id)
+            cloud_resource_mark_destroyed(resource_id=resource_id, saga_id=ctx.saga_id)

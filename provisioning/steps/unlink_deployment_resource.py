@@ -1,23 +1,24 @@
-from inventory.services import cloud_resource_link
+from inventory.services import cloud_resource_link, cloud_resource_unlink
 from provisioning.engine import Step, StepContext
 
 
 class UnlinkDeploymentResource(Step):
-    """Teardown: clears the deployment and tenant from the droplet's
-    inventory row (the reverse of link_deployment_resource).
+    """Teardown: records that the deployment no longer uses the droplet's
+    inventory row (``unlinked_at``, the reverse of link_deployment_resource);
+    tenant and deployment stay on the row for audit and billing.
 
-    Idempotent: writes the same two empty columns again.
+    Idempotent: a row already unlinked keeps its first timestamp.
 
-    Compensation: stamps them back while the droplet still exists; after
-    destroy_droplet the row stays unlinked (the teardown cannot be undone
-    past that point).
+    Compensation: links the row again (clears ``unlinked_at``) while the
+    droplet still exists; after destroy_droplet the row stays unlinked (the
+    teardown cannot be undone past that point).
     """
 
     name = "unlink_deployment_resource"
 
     def execute(self, ctx: StepContext) -> None:
         if ctx.get("cloud_resource_id") is not None:
-            cloud_resource_link(resource_id=ctx["cloud_resource_id"], deployment_id=None, tenant_id=None)
+            cloud_resource_unlink(resource_id=ctx["cloud_resource_id"])
 
     def compensate(self, ctx: StepContext) -> None:
         if ctx.get("cloud_resource_id") is None or ctx.get("droplet_destroyed"):

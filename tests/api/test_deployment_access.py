@@ -69,7 +69,7 @@ def test_other_tenant_cannot_create_in_a_tenant_it_does_not_belong_to(client_for
         "tenant": "acme",
     }
     response = client_for(world["bob"]).post("/api/deployments/", body, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert "tenant" in response.json()
 
 

@@ -45,7 +45,8 @@ def without(field):
         ({**GOOD, "image": "Ubuntu 24"}, "image"),
         ({**GOOD, "image": {"slug": "ubuntu"}}, "image"),
         ({**GOOD, "provision": "maybe"}, "provision"),
-        ({**GOOD, "tenant": "nobody"}, "tenant"),
+        ({**GOOD, "tenant": ""}, "tenant"),
+        ({**GOOD, "tenant": "no body"}, "tenant"),
         ({**GOOD, "tenant": 7}, "tenant"),
     ],
 )
@@ -53,6 +54,22 @@ def test_bad_input_is_400_with_the_field_named(client_for, alice, body, field):
     response = client_for(alice).post("/api/deployments/", body, format="json")
     assert response.status_code == 400, response.content
     assert field in response.json()
+    assert not Deployment.objects.exists()
+
+
+@pytest.mark.parametrize("form", [False, True])
+def test_an_empty_tenant_is_400_in_a_form_too(client_for, alice, form):
+    # DRF drops an optional form field sent empty; the API reads it as sent.
+    body = {**GOOD, "tenant": ""}
+    response = client_for(alice).post("/api/deployments/", body, **({} if form else {"format": "json"}))
+    assert response.status_code == 400, response.content
+    assert "tenant" in response.json()
+
+
+def test_a_tenant_not_yours_is_404_with_the_field_named(client_for, alice):
+    response = client_for(alice).post("/api/deployments/", {**GOOD, "tenant": "nobody"}, format="json")
+    assert response.status_code == 404, response.content
+    assert "tenant" in response.json()
     assert not Deployment.objects.exists()
 
 
@@ -73,10 +90,10 @@ def test_malformed_json_is_400(client_for, alice, payload):
     assert response.status_code == 400
 
 
-def test_hostname_taken_by_a_live_deployment_is_400_on_name(client_for, alice, acme):
+def test_hostname_taken_by_a_live_deployment_is_409_on_name(client_for, alice, acme):
     factories.DeploymentFactory(tenant=acme, name="web")
     response = client_for(alice).post("/api/deployments/", GOOD, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "name" in response.json()
 
 

@@ -37,7 +37,7 @@ def test_idempotency_key_replays_pending_create(client_for, alice):
     different = client.post(
         "/api/deployments/", {**BODY, "size": "s-2vcpu-2gb"}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
     )
-    assert different.status_code == 400
+    assert different.status_code == 409
 
 
 def test_cancel_pending_deployment(client_for, alice):
@@ -47,7 +47,7 @@ def test_cancel_pending_deployment(client_for, alice):
     assert response.status_code == 202
     assert response.json()["status"] == "cancelled"
     # Cancelled frees the hostname, and cannot be cancelled again.
-    assert client.post(f"/api/deployments/{created['id']}/cancel/").status_code == 400
+    assert client.post(f"/api/deployments/{created['id']}/cancel/").status_code == 409
     assert client.post("/api/deployments/", BODY, format="json").status_code == 201
 
 
@@ -56,7 +56,7 @@ def test_delete_pending_deployment_is_204(client_for, alice):
     created = client.post("/api/deployments/", BODY, format="json").json()
     assert client.delete(f"/api/deployments/{created['id']}/").status_code == 204
     assert Deployment.objects.get().status == DeploymentStatus.DELETED
-    assert client.delete(f"/api/deployments/{created['id']}/").status_code == 400
+    assert client.delete(f"/api/deployments/{created['id']}/").status_code == 409
 
 
 def test_status_filter(client_for, alice):

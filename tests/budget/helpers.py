@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import replace
 
@@ -10,8 +9,10 @@ from inventory.budget.budget import Budget
 from inventory.budget.config import BudgetConfig
 from inventory.budget.memory_store import MemoryStore
 from inventory.budget.redis_store import RedisStore
+from tests.support import worker as worker_support
 
-REDIS_URL = os.environ.get("ARCADIA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# This test process's own database (each pytest-xdist worker has one).
+REDIS_URL = worker_support.test_redis_url()
 
 BASE = BudgetConfig(
     per_minute=5,

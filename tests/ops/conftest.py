@@ -50,8 +50,11 @@ def failed_saga(db, settings):
             finished_at=started + dt.timedelta(seconds=2) if status != StepStatus.SKIPPED else None,
             last_error=error,
             celery_task_id=f"task-{name}" if status != StepStatus.SKIPPED else "",
+            compensation_task_id=f"undo-{name}" if status != StepStatus.SKIPPED else "",
         )
         factories.SagaEventFactory(saga=saga, step=step, event=f"{name}_event")
+        if name == "wait_droplet_active":
+            factories.SagaEventFactory(saga=saga, step=step, event="step_failed", detail={"error": error})
     saga.refresh_from_db()
     saga.started_for_test = started
     return saga

@@ -52,13 +52,16 @@ def test_deployment_detail_links_its_sagas(staff_client, failed_saga):
     assert 'name="status"' not in page
 
 
-def test_saga_list_shows_kind_status_progress_and_age(staff_client, failed_saga):
+def test_saga_list_shows_kind_status_progress_failure_and_age(staff_client, failed_saga):
     page = _get(staff_client, reverse("admin:provisioning_saga_changelist"))
-    assert 'class="field-kind">provision_deployment<' in page
-    assert 'class="field-status">Compensation Failed<' in page
+    assert '<span class="saga-kind">provision deployment</span>' in page  # under the id
+    assert 'data-outcome="compensation_failed">compensation failed<' in page  # a coloured badge
+    assert 'class="field-failed_step">3/4 wait_droplet_active<' in page
+    assert ">droplet errored</span>" in page  # the failed step's error
+    assert 'class="field-duration">2.00 s<' not in page  # the saga's duration (open), not a step's
     assert str(failed_saga.pk)[:8] in page
     assert 'class="field-progress">0/4<' in page  # every started step was undone
-    assert 'class="field-age">3\xa0minutes<' in page
+    assert '<span class="saga-kind">3 min ago</span>' in page  # the age, under the duration
 
 
 def test_saga_list_filters_by_status_and_kind(staff_client, failed_saga):
@@ -70,27 +73,33 @@ def test_saga_list_filters_by_status_and_kind(staff_client, failed_saga):
     assert str(failed_saga.pk)[:8] in page and str(other.pk)[:8] not in page
 
 
-def test_saga_detail_shows_steps_timeline_and_flower_links(staff_client, failed_saga):
+def test_saga_detail_shows_banner_timeline_steps_and_flower_links(staff_client, failed_saga):
     page = _get(staff_client, reverse("admin:provisioning_saga_change", args=[failed_saga.pk]))
     for text in [
-        "create_droplet",
-        "Compensation Failed",
+        'id="saga-banner"',
+        "Failed at 3/4 wait_droplet_active: droplet errored — rolled back 2 steps, but could not undo "
+        "2/4 create_droplet (DataReadError: 500 from destroy)",
+        "<svg",  # the timeline
+        "data-step='wait_droplet_active' data-forward='failed' data-compensation='compensated'",
         "DataReadError: 500 from destroy",
-        "compensation",  # the phase column
-        "forward",
-        "2.000 s",  # duration
-        failed_saga.started_for_test.strftime("%Y-%m-%d %H:%M:%S"),  # to the second
-        "create_droplet_event",  # the timeline
+        "2.00 s",  # a step's duration
+        failed_saga.started_for_test.strftime("%Y-%m-%d %H:%M:%S"),  # to the second and beyond
+        "create_droplet_event",  # the events table
+        # Both directions of a step link to their task in Flower.
         'href="http://flower.example.test:5555/task/task-create_droplet"',
+        'href="http://flower.example.test:5555/task/undo-create_droplet"',
     ]:
         assert text in page, text
+    badges = page.split('data-step="wait_droplet_active"')[-1].split("</tr>")[0]
+    assert 'data-outcome="failed">failed</span> → <span' in badges
+    assert 'data-outcome="compensated">compensated</span>' in badges
     assert 'name="_save"' not in page
 
 
 def test_saga_detail_without_flower_url_shows_bare_task_ids(staff_client, failed_saga, settings):
     settings.SAGA_ENGINE = {**settings.SAGA_ENGINE, "flower_url": ""}
     page = _get(staff_client, reverse("admin:provisioning_saga_change", args=[failed_saga.pk]))
-    assert "task-create_droplet" in page
+    assert 'title="task-create_droplet"' in page
     assert "/task/task-create_droplet" not in page
 
 

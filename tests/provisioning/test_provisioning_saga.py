@@ -55,7 +55,7 @@ def test_provision_false_then_provision_endpoint(provisioner, sim, alice_client)
     response = alice_client.post(f"/api/deployments/{created['id']}/provision/")
     assert response.status_code == 202
     assert h.wait_saga(response.json()["saga"]["id"]).status == SagaStatus.SUCCEEDED
-    assert alice_client.post(f"/api/deployments/{created['id']}/provision/").status_code == 400
+    assert alice_client.post(f"/api/deployments/{created['id']}/provision/").status_code == 409
 
 
 def test_lost_response_on_create_leaves_no_droplet_after_compensation(provisioner, sim, alice_client):
@@ -105,7 +105,10 @@ def test_teardown_of_an_active_deployment(provisioner, sim, alice_client):
     h.wait_until(lambda: h.droplets(sim) == [], what="droplet destroyed")
     assert h.a_record(sim, "web.acme") is None
     resource = CloudResource.objects.get()
-    assert (resource.status, resource.deployment_id) == (ResourceStatus.DESTROYED, None)
+    # Destroyed by the teardown, and still saying whose it was (audit, billing).
+    assert (resource.status, resource.deployment_id) == (ResourceStatus.DESTROYED, body["id"])
+    assert str(resource.destroyed_by_saga_id) == teardown["id"]
+    assert resource.unlinked_at is not None and resource.unlinked_at <= resource.destroyed_at
     # The hostname is free again.
     again = alice_client.post("/api/deployments/", h.BODY, format="json")
     assert again.status_code == 202
@@ -144,5 +147,5 @@ def test_cancel_of_an_active_deployment_is_refused(provisioner, sim, alice_clien
     body = alice_client.post("/api/deployments/", h.BODY, format="json").json()
     assert h.wait_saga(body["saga"]["id"]).status == SagaStatus.SUCCEEDED
     response = alice_client.post(f"/api/deployments/{body['id']}/cancel/")
-    assert response.status_code == 400
-    assert alice_client.post(f"/api/deployments/{body['id']}/provision/").status_code == 400
+    assert response.status_code == 409
+    assert alice_client.post(f"/api/deployments/{body['id']}/provision/").status_code == 409

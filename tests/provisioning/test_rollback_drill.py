@@ -1,7 +1,7 @@
 """The rollback drill: a permanent fault at each of the seven steps in turn,
 with and without a record already at the hostname. Every time: deployment
-cancelled, no droplet left, DNS identical to before, resource destroyed,
-saga compensated."""
+cancelled, no droplet left, DNS identical to before, resource destroyed by
+that saga and still saying whose it was, saga compensated."""
 
 import pytest
 
@@ -53,5 +53,16 @@ def test_permanent_fault_rolls_everything_back(provisioner, sim, acme, step, pre
     assert Deployment.objects.get().status == DeploymentStatus.CANCELLED
     h.wait_until(lambda: h.droplets(sim) == [], what="no droplet left")
     assert h.records(sim) == dns_before
-    assert all(r.status == ResourceStatus.DESTROYED for r in CloudResource.objects.all())
-    assert all(r.deployment_id is None for r in CloudResource.objects.all())
+    resources = list(CloudResource.objects.all())
+    assert all(r.status == ResourceStatus.DESTROYED for r in resources)
+    # The audit trail: destroyed by this saga, and once linked, unlinked by a
+    # timestamp with tenant and deployment kept (never erased).
+    assert all(r.destroyed_by_saga_id == saga.pk and r.destroyed_at for r in resources)
+    linked = STEPS.index(step) >= STEPS.index("link_deployment_resource")
+    deployment = Deployment.objects.get()
+    for r in resources:
+        if linked:
+            assert (r.deployment_id, r.tenant_id) == (deployment.pk, acme.pk)
+            assert r.unlinked_at is not None and r.unlinked_at <= r.destroyed_at
+        else:
+            assert (r.deployment_id, r.tenant_id, r.unlinked_at) == (None, None, None)

@@ -54,7 +54,15 @@ def _no_embedded_worker_autostart():
 
 
 def test_redis_url() -> str:
-    return os.environ.get("ARCADIA_TEST_REDIS_URL", DEFAULT_REDIS)
+    """The Redis database of this test process: with pytest-xdist each
+    worker process gets its own (gw0 the configured one, gw1 the one below),
+    since the tests flush it."""
+    url = os.environ.get("ARCADIA_TEST_REDIS_URL", DEFAULT_REDIS)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        base, _, db = url.rpartition("/")
+        url = f"{base}/{int(db) - int(worker[2:])}"
+    return url
 
 
 def test_brokers() -> list[str]:
@@ -192,6 +200,8 @@ def celery_worker_process(transactional_db, settings, tmp_path, worker_broker_ur
             **os.environ,
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": broker,
+            # The DigitalOcean budget lives in Redis whichever the broker.
+            "ARCADIA_RATE_LIMIT_URL": test_redis_url(),
             "ARCADIA_EXTRA_SAGA_DEFINITIONS": "tests.support.fake_steps.FIVE_STEPS",
             "LOG_LEVEL": "INFO",
             **(env or {}),

@@ -3,7 +3,8 @@
 SQLite, the embedded Celery worker (memory:// broker, in this process) and
 the DigitalOcean simulator in a thread. Provisions one deployment through
 the HTTP API, printing each step as it happens; then a second one whose DNS
-step fails for good, printing the compensation; then the simulator's state.
+step fails for good, printing the compensation; then the simulator's state;
+then one reconcile pass, which finds nothing left behind.
 """
 
 import logging
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
 from deployments.models import Deployment
+from deployments.reconcile import reconcile_pass, report_lines
 from deployments.saga_watch import saga_follow
 from deployments.services import tenant_user_create
 from dosim.control import DosimControl, droplet_ipv4
@@ -55,6 +57,7 @@ class Command(BaseCommand):
             self.say(f"\nA record shop.demo → {PREVIOUS_IP} exists already; DNS writes will fail (422).")
             self.provision(client, "shop", "2. Provision 'shop': permanent fault at point_deployment_dns")
         self.report(sim)
+        self.reconcile()
 
     def say(self, text: str = "") -> None:
         self.stdout.write(text)
@@ -110,4 +113,11 @@ class Command(BaseCommand):
         )
         self.say("inventory:")
         for res in CloudResource.objects.order_by("id"):
-            self.say(f"  droplet #{res.external_id} {res.status:<9} deployment {res.deployment_id or '-'}")
+            owner = f"deployment {res.deployment_id or '-'}" + (" (unlinked)" if res.unlinked_at else "")
+            self.say(f"  droplet #{res.external_id} {res.status:<9} {owner}")
+
+    def reconcile(self) -> None:
+        # Grace 0: the strictest pass (no droplet is young enough to excuse).
+        self.say("\n== 4. Reconcile: DigitalOcean against inventory and the saga ledger (grace 0 s)")
+        for line in report_lines(reconcile_pass(grace=0, destroy_orphans=False)):
+            self.say(line)
