@@ -16,6 +16,10 @@ class EngineConfig(AppConfig):
         # registry (two named tasks per step) and loads the configured
         # definitions; the embedded mode starts its in-process worker before
         # the first message leaves.
+        from celery import current_app
+
         from provisioning.engine import embedded, tasks, wiring  # noqa: F401
 
+        # The project's app is Celery's current one while Django starts.
+        wiring.use_app(current_app._get_current_object())
         wiring.before_send(embedded.autostart)

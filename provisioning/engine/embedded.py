@@ -23,7 +23,6 @@ import contextlib
 import logging
 import threading
 
-from celery import current_app
 from celery.contrib.testing.worker import start_worker
 
 # Imported for its effect: every configured step task is registered before
@@ -85,7 +84,7 @@ def autostart() -> None:
 
 
 def _app():
-    return current_app._get_current_object()
+    return wiring.app()
 
 
 def embedded_worker_running() -> bool:

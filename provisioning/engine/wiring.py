@@ -6,7 +6,7 @@ failing task's errbacks fire anyway). The compensation path is a chain of
 compensation tasks in reverse step order, ending in the settle task.
 
 Messages carry ids only; the rows say everything else. Tasks are named, not
-imported: the Celery app is whichever the process runs (``current_app``).
+imported, and sent through the project's Celery app, pinned at start-up.
 Something that must happen before a message leaves (the embedded mode
 starts its in-process worker) registers with :func:`before_send`.
 """
@@ -27,6 +27,22 @@ SETTLE_TASK = "provisioning.settle_saga"
 SWEEP_TASK = "provisioning.sweep_stalled_sagas"
 
 _before_send: list[Callable[[], None]] = []
+# The project's Celery app, pinned when Django starts (apps.ready): another
+# app created later in the same process (a benchmark's own, say) becomes
+# Celery's "current" one, and messages must not follow it.
+_app = None
+
+
+def use_app(app) -> None:
+    global _app
+    _app = app
+
+
+def app():
+    return _app or current_app._get_current_object()
+
+
+_celery = app
 
 
 def before_send(callback: Callable[[], None]) -> None:
@@ -37,10 +53,10 @@ def before_send(callback: Callable[[], None]) -> None:
 def forward_chain(saga_id, step_names: list[str], from_index: int = 0):
     signatures = []
     for index in range(from_index, len(step_names)):
-        sig = current_app.signature(
+        sig = _celery().signature(
             STEP_TASK.format(name=step_names[index]), args=(str(saga_id), index), immutable=True
         )
-        sig.link_error(current_app.signature(STEP_FAILED_TASK, args=(str(saga_id), index)))
+        sig.link_error(_celery().signature(STEP_FAILED_TASK, args=(str(saga_id), index)))
         signatures.append(sig)
     return chain(*signatures)
 
@@ -57,12 +73,12 @@ def compensation_chain(saga_id, steps: list[tuple[int, str]]):
     """``steps`` are (index, name) pairs; they run in reverse index order."""
     signatures = []
     for index, name in sorted(steps, reverse=True):
-        sig = current_app.signature(
+        sig = _celery().signature(
             COMPENSATE_TASK.format(name=name), args=(str(saga_id), index), immutable=True
         )
-        sig.link_error(current_app.signature(COMPENSATION_CRASHED_TASK, args=(str(saga_id), index)))
+        sig.link_error(_celery().signature(COMPENSATION_CRASHED_TASK, args=(str(saga_id), index)))
         signatures.append(sig)
-    signatures.append(current_app.signature(SETTLE_TASK, args=(str(saga_id),), immutable=True))
+    signatures.append(_celery().signature(SETTLE_TASK, args=(str(saga_id),), immutable=True))
     return chain(*signatures)
 
 
@@ -79,12 +95,12 @@ def send_compensation(saga_id) -> None:
 
 
 def send_sweep() -> None:
-    current_app.send_task(SWEEP_TASK)
+    _celery().send_task(SWEEP_TASK)
 
 
 def _eager() -> bool:
     # Celery's eager chains cannot run a saga (see ``inline``).
-    return bool(current_app.conf.task_always_eager)
+    return bool(_celery().conf.task_always_eager)
 
 
 def _prepare() -> None:
