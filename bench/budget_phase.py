@@ -47,8 +47,7 @@ def _phase(stack, sim, tenant, prefix, *, n, per_minute, boot, env, timeout) -> 
     sim.reset(boot_delay=boot, rate_limit_per_minute=per_minute, log_size=max(20_000, n * 20))
     _budget_reset()
     stack.start_worker(
-        include="bench.tasks",
-        env={**limits, **env, "LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG_LEVEL", "WARNING")},
+        env={**limits, **env, "LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG_LEVEL", "WARNING")}
     )
     started = time.time()
     sagas = _start(tenant, n, prefix)
@@ -57,7 +56,7 @@ def _phase(stack, sim, tenant, prefix, *, n, per_minute, boot, env, timeout) -> 
     figures.update(in_flight=n, per_minute=per_minute, boot_delay=boot)
     _print(prefix, figures)
     stack.stop("worker")
-    stack.start_worker(include="bench.tasks")
+    stack.start_worker()
     return figures
 
 
@@ -215,7 +214,7 @@ def main() -> int:
         from deployments.services import tenant_user_create
 
         tenant, _user, _token = tenant_user_create(tenant_slug="bench", username="bench")
-        stack.start_worker(include="bench.tasks")
+        stack.start_worker()
         figures["budget"] = bench_budget(stack, sim, tenant)
         if "--with-scale" in os.sys.argv:
             figures["scale"] = bench_scale(stack, sim, tenant, 1000, 120.0)
