@@ -17,16 +17,22 @@ droplet by id, it reads by id instead.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import threading
 import time
 from dataclasses import dataclass
 
+import redis
+
 from inventory.budget.config import token_key
 from inventory.digitalocean import DigitalOceanGateway, Droplet, GatewayNotFound
 
 _PREFIX = "arcadia:droplet-status:"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,6 @@ class _MemoryCache:
 
 class _RedisCache:
     def __init__(self, url: str, token: str):
-        import redis
-
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         prefix = f"{_PREFIX}{token}:"
         self.keys = {name: prefix + name for name in ("meta", "droplets", "waiting", "lock")}
@@ -155,6 +159,18 @@ def droplet_status_read(
     """
     if interval <= 0:
         return _get(gw, droplet_id)
+    try:
+        return _shared_read(gw, droplet_id, tag=tag, interval=interval, since=since)
+    except redis.RedisError as exc:
+        # The snapshot only saves calls: without its store, read by id and
+        # let the gateway's budget (in the same store) judge; it makes a
+        # Redis outage a transient fault, which the step waits out, not a
+        # crash that rolls the deployment back.
+        log.warning("droplet status snapshot unavailable, reading droplet %s by id: %s", droplet_id, exc)
+        return _get(gw, droplet_id)
+
+
+def _shared_read(gw: DigitalOceanGateway, droplet_id: int, *, tag: str, interval: float, since: float | None):
     cache, now = _cache(gw._token), time.time()
     waiting = cache.note_waiting(droplet_id, now, horizon=3 * interval)
     meta, row = cache.read(droplet_id)
@@ -165,7 +181,8 @@ def droplet_status_read(
             try:
                 meta, row = _refresh(cache, gw, tag, droplet_id)
             except Exception:
-                cache.release_refresh()  # the next caller lists instead
+                with contextlib.suppress(redis.RedisError):
+                    cache.release_refresh()  # the next caller lists instead
                 raise
             fresh = True
         elif meta is None or now - meta["at"] >= 2 * interval:

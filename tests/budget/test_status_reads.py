@@ -4,8 +4,10 @@ droplets cost one listing per poll interval; a droplet the listing misses
 
 import time
 
+import pytest
+
 from dosim import faults as F
-from inventory.digitalocean import get_gateway
+from inventory.digitalocean import GatewayTransientError, get_gateway
 from inventory.status_reads import droplet_status_read
 from tests.gateway.helpers import SPEC
 
@@ -78,3 +80,18 @@ def test_with_few_waiting_each_reads_its_own_droplet(dosim):
     read = droplet_status_read(gw, only, tag="arcadia", interval=INTERVAL, since=since)
     assert read.source == "get" and read.droplet.status == "active"
     assert [r["operation"] for r in dosim.requests()][-1] == F.DROPLET_GET
+
+
+def test_without_the_snapshot_store_a_read_waits_for_the_budget_instead_of_crashing(dosim, settings):
+    # A Redis outage once failed wait_droplet_active with redis's
+    # ConnectionError, and the saga rolled back (make chaos, redis drill).
+    gw = get_gateway()
+    [droplet], since = create(gw, 1)
+    before = len(dosim.requests())
+    working, settings.ARCADIA_RATE_LIMIT_URL = settings.ARCADIA_RATE_LIMIT_URL, "redis://127.0.0.1:9/0"
+    try:  # nothing listens on port 9
+        with pytest.raises(GatewayTransientError, match="budget is unavailable"):
+            droplet_status_read(gw, droplet, tag="arcadia", interval=INTERVAL, since=since)
+    finally:
+        settings.ARCADIA_RATE_LIMIT_URL = working  # the fixture's teardown resets the budget there
+    assert len(dosim.requests()) == before  # no permit, no call
