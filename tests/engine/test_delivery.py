@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from provisioning.engine import tasks, wiring
 from provisioning.engine.forward import step_run
@@ -95,6 +96,23 @@ def test_sweeper_resumes_forward_from_the_first_unfinished_step(worker):
     SagaStep.objects.filter(saga=saga, index__lt=2).update(status=StepStatus.SUCCEEDED, attempts=1)
     _backdate(saga)
 
+    sweep_stalled_sagas()
+    saga = wait_terminal(saga)
+    assert saga.status == SagaStatus.SUCCEEDED
+    assert fake_trail(saga, "fake.execute") == NAMES[2:]
+
+
+def test_a_next_message_the_broker_refused_is_left_to_the_sweeper_not_rolled_back(worker):
+    # Celery fails a task whose next chain message cannot be sent (Redis
+    # down) after the step recorded its success, and calls the errback.
+    saga = _rows_only(status=SagaStatus.RUNNING)
+    SagaStep.objects.filter(saga=saga, index__lt=2).update(status=StepStatus.SUCCEEDED, attempts=1)
+    refused = KombuOperationalError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
+    tasks.step_failed(None, refused, None, str(saga.id), 1)
+    saga.refresh_from_db()
+    assert saga.status == SagaStatus.RUNNING and saga.error == ""
+
+    _backdate(saga)  # the broker is back; the stall timeout passes
     sweep_stalled_sagas()
     saga = wait_terminal(saga)
     assert saga.status == SagaStatus.SUCCEEDED
