@@ -27,6 +27,12 @@ CHAOS_ENV = {
     "ARCADIA_DROPLET_BOOT_WAIT": "0",
     "ARCADIA_TAG_LISTING_SETTLE": "2",
     "DEBUG": "false",
+    # The drills are about kills and outages, not the rate limit: a budget
+    # far above what 100 sagas spend keeps the permit path (and its Redis
+    # store, which the Redis drill takes away) without pacing the drills to
+    # the default 250 calls a minute.
+    "ARCADIA_DO_RATE_LIMIT_PER_MINUTE": "100000",
+    "ARCADIA_DO_RATE_LIMIT_PER_HOUR": "1000000",
 }
 
 

@@ -12,7 +12,7 @@ Throughout, an API client polls the stack's gunicorn (list, detail-free
 reads, ``/healthz``; a POST a second while the service is out) and counts
 the answers. Then the drill waits (bounded) until every saga is terminal
 and reports stuck sagas, orphans, duplicates, dangling DNS records,
-deployments rolled back, the time from the service's return to the last
+deployments rolled back (each one fails the drill), the time from the service's return to the last
 saga terminal, and every answer the API gave, by phase. The shared servers
 (5432, 6379, 5672) are never touched.
 """
@@ -211,9 +211,11 @@ def _print(kind: str, report: dict, poller: ApiPoller, returned_at, *, batch: in
 
     failed = chaos_checks.broken(report) or answered_500 > 0
     missed = []
-    if kind == "provider" and rolled_back:
+    # No drill injects a fault of its own: every rollback is the outage's,
+    # and an outage of any of them is something to wait out, not a failure.
+    if rolled_back:
         failed = True
-        missed.append(f"{rolled_back} deployments rolled back by a provider outage")
+        missed.append(f"{rolled_back} deployments rolled back by a {kind} outage")
     if kind == "provider" and (recovery is None or recovery > stall + 30):
         missed.append(f"last saga terminal later than stall timeout + 30 s ({shown})")
     for line in missed:
