@@ -194,6 +194,9 @@ class Handler(BaseHTTPRequestHandler):
     def _api(self, method: str, path: str, query: dict, operation: str, work, body: Any) -> None:
         state = self.server.state
         entry = {"method": method, "path": path, "query": query, "operation": operation, "fault": None}
+        # The client's end of the connection: which requests shared one.
+        host, port = self.client_address[:2]
+        entry["connection"] = f"{host}:{port}"
         with state.lock:
             wake = state.wake
             latency = state.faults.get(operation, "latency")

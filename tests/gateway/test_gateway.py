@@ -30,6 +30,18 @@ def test_create_answers_new_without_public_address_in_one_request(dosim):
     assert [r["operation"] for r in dosim.requests()] == ["droplet_create"]
 
 
+def test_every_call_of_a_thread_posts_included_reuses_one_connection(dosim):
+    # The library sends POST through requests.post: a new connection (a TLS
+    # handshake at DigitalOcean) per droplet or record created.
+    gw = get_gateway()
+    droplet = wait_active(gw, gw.droplet_create(**SPEC, tags=["t"]).id)
+    gw.record_create(DOMAIN, type="A", name="web", data=droplet.ipv4)
+    gw.droplet_create(**SPEC, tags=["t"])
+    sent = dosim.requests()
+    assert [r["method"] for r in sent].count("POST") == 3
+    assert len({r["connection"] for r in sent}) == 1
+
+
 def test_get_goes_active_with_public_ipv4(dosim):
     gw = get_gateway()
     created = gw.droplet_create(**SPEC, tags=["t"])
