@@ -135,7 +135,7 @@ def _median_phase(phases: list[dict]) -> dict:
     ordered = sorted(phases, key=lambda p: p["per_s"])
     middle = dict(ordered[(len(ordered) - 1) // 2])
     middle["per_s_rounds"] = [p["per_s"] for p in phases]
-    middle["cpu_ms_per"] = statistics.median(p["cpu_ms_per"] for p in phases)
+    middle["cpu_ms_per"] = round(statistics.median(p["cpu_ms_per"] for p in phases), 1)
     return middle
 
 
