@@ -19,6 +19,7 @@ import os
 import time
 
 from bench.harness import wait_until
+from dosim.ratelimit import most_in_any_window
 
 CALLS_PER_DEPLOYMENT = 3
 REGION, SIZE, IMAGE = "nyc3", "s-1vcpu-1gb", "ubuntu-24-04-x64"
@@ -125,7 +126,7 @@ def _figures(sim, ids, started: float, *, n: int, per_minute: int, done: bool) -
         "p50_time_to_active": _quantile(succeeded, 0.5),
         "p95_time_to_active": _quantile(succeeded, 0.95),
         "p50_over_total": round(_quantile(succeeded, 0.5) / total, 3) if succeeded and total else None,
-        "max_accepted_in_any_minute": _max_in_any_window(accepted, 60.0),
+        "max_accepted_in_any_minute": most_in_any_window(accepted, 60.0),
         "by_operation": by_operation,
         "timeline": dict(sorted(timeline.items())),
     }
@@ -135,15 +136,6 @@ def _quantile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     return round(values[min(len(values) - 1, int(q * len(values)))], 1)
-
-
-def _max_in_any_window(times: list[float], seconds: float) -> int:
-    times, best, start = sorted(times), 0, 0
-    for end, at in enumerate(times):
-        while times[start] <= at - seconds:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def _print(name: str, f: dict) -> None:

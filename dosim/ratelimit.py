@@ -79,3 +79,15 @@ class RateLimit:
         self.minute.trim(now)
         self.hour.trim(now)
         return {"minute": len(self.minute.accepted), "hour": len(self.hour.accepted)}
+
+
+def most_in_any_window(times, seconds: float) -> int:
+    """The most of ``times`` (epoch seconds) that any sliding window of
+    ``seconds`` holds: what a limit on that window must never be below.
+    For reading request logs (the simulator's, a limiter's grants)."""
+    times, best, start = sorted(times), 0, 0
+    for end, at in enumerate(times):
+        while times[start] <= at - seconds:
+            start += 1
+        best = max(best, end - start + 1)
+    return best

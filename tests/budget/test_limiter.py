@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from dosim.ratelimit import most_in_any_window
 from inventory.budget import Caller
 from inventory.budget.caller import LANE_SPAN
 from tests.budget.helpers import BASE, config, make_budget, redis_store
@@ -34,15 +35,6 @@ def headers(*, remaining: int, reset: int = 0, limit: int = 100) -> dict:
     }
 
 
-def _max_in_any_window(times: list[float], seconds: float) -> int:
-    times, best, start = sorted(times), 0, 0
-    for end, at in enumerate(times):
-        while times[start] <= at - seconds:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
 def test_processes_racing_never_exceed_either_window():
     key = "race-" + str(time.time_ns())
     redis_store(key).reset()
@@ -58,7 +50,7 @@ def test_processes_racing_never_exceed_either_window():
     store = redis_store(key)
     stamps = [score for _, score in store.client.zrange(store.keys["hour"], 0, -1, withscores=True)]
     assert granted == len(stamps) == BASE.per_hour  # the hour's 12, not one more
-    assert _max_in_any_window(stamps, BASE.minute_window) == BASE.per_minute  # 5 a "minute", never 6
+    assert most_in_any_window(stamps, BASE.minute_window) == BASE.per_minute  # 5 a "minute", never 6
     store.reset()
 
 

@@ -4,7 +4,7 @@ token, integer headers on every answer, 429 with retry-after past a limit."""
 import pytest
 import requests
 
-from dosim.ratelimit import RateLimit
+from dosim.ratelimit import RateLimit, most_in_any_window
 from tests.support.dosim import spawn_dosim
 
 
@@ -71,3 +71,12 @@ def test_both_windows_from_the_command_line():
         assert [get(sim).status_code for _ in range(3)] == [200, 200, 429]
         config = sim.state()["config"]
         assert (config["rate_limit_per_minute"], config["rate_limit_per_hour"]) == (5, 2)
+
+
+def test_most_in_any_window_counts_a_sliding_window_not_calendar_minutes():
+    # 3 late in one calendar minute and 3 early in the next: 6 in 60 s.
+    times = [50.0, 55.0, 59.0, 61.0, 65.0, 100.0]
+    assert most_in_any_window(times, 60.0) == 6
+    # A request exactly one window after another is in the next window.
+    assert most_in_any_window([0.0, 60.0, 120.0], 60.0) == 1
+    assert most_in_any_window([], 60.0) == 0
