@@ -7,17 +7,10 @@ import datetime as dt
 import uuid
 
 from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
+from provisioning.sagas import PROVISION_DEPLOYMENT
 
 T0 = dt.datetime(2026, 12, 1, 12, 0, 0, tzinfo=dt.UTC)
-NAMES = [
-    "mark_deployment_provisioning",
-    "create_droplet",
-    "wait_droplet_active",
-    "register_droplet",
-    "link_deployment_resource",
-    "point_deployment_dns",
-    "activate_deployment",
-]
+NAMES = [step.name for step in PROVISION_DEPLOYMENT.steps]
 DNS_ERROR = "PUT /v2/domains/arcadia.test/records/28448435 answered 422: Injected by the demo."
 
 

@@ -10,21 +10,14 @@ from deployments.services import deployment_provision_context
 from inventory.models import CloudResource, ResourceStatus
 from provisioning.engine.models import SagaStatus, StepStatus
 from provisioning.engine.services import saga_start
+from provisioning.sagas import PROVISION_DEPLOYMENT
 from tests import factories
 from tests.provisioning import helpers as h
 from tests.provisioning.faulty import FAULTY_KINDS
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-STEPS = [
-    "mark_deployment_provisioning",
-    "create_droplet",
-    "wait_droplet_active",
-    "register_droplet",
-    "link_deployment_resource",
-    "point_deployment_dns",
-    "activate_deployment",
-]
+STEPS = [step.name for step in PROVISION_DEPLOYMENT.steps]
 
 
 def start(step: str, acme):
