@@ -404,35 +404,6 @@ def bench_api(stack, tenant, seconds: float) -> dict:
     }
 
 
-# --- 5. scale --------------------------------------------------------------------------
-def bench_scale(stack, sim, tenant, n: int, seconds: float) -> dict:
-    from deployments.models import Deployment
-
-    sim.reset(boot_delay=0, rate_limit_per_minute=250)
-    started = time.perf_counter()
-    ids = start_sagas(tenant, n, prefix="scale")
-    outcome = wait_settled(ids, timeout=seconds)
-    elapsed = time.perf_counter() - started
-    state = sim.state()
-    too_many = sum(1 for r in state.get("requests", []) if r.get("status") == 429)
-    calls = sum(state["counts"].values())
-    active = Deployment.objects.filter(pk__in=ids, status="active").count()
-    rss = stack.worker_peak_rss_mb()
-    print(
-        f"  {n} sagas under 250 req/min: {active} active after {elapsed:.0f}s, {calls} calls, "
-        f"{too_many} answered 429 (in the request log), worker peak RSS {rss:.0f} MB"
-    )
-    return {
-        "in_flight": n,
-        "seconds": round(elapsed, 1),
-        "active": active,
-        "outcome": outcome,
-        "api_calls": calls,
-        "answered_429": too_many,
-        "worker_peak_rss_mb": round(rss, 1),
-    }
-
-
 # --- report ----------------------------------------------------------------------------
 def _rate(label: str, count: int, elapsed: float, cpu: float) -> dict:
     per_s = count / elapsed if elapsed else 0.0
