@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from arcadia.exceptions import ApplicationError, NotFoundError
 from deployments.models import Deployment, Tenant
 from provisioning.engine.models import Saga
-from provisioning.engine.selectors import as_subject_id, sagas_newest_by_subject
+from provisioning.engine.selectors import as_subject_id, saga_newest_of, sagas_newest_by_subject
 
 # How the engine names a deployment as a saga's subject.
 DEPLOYMENT_SUBJECT = Deployment._meta.label_lower
@@ -48,20 +48,28 @@ def deployment_list(*, user) -> QuerySet[Deployment]:
     return deployments.filter(tenant__memberships__user=user)
 
 
-def deployments_with_current_saga(deployments: Iterable[Deployment]) -> list[Deployment]:
-    """Attach each deployment's newest saga, with its steps, as
-    ``current_saga``: two queries for a whole page."""
+def deployments_with_current_saga(
+    deployments: Iterable[Deployment], *, summary_events: bool = True
+) -> list[Deployment]:
+    """Attach each deployment's newest saga, with its steps (and the events
+    a list's summary reads), as ``current_saga``: the same few queries for a
+    whole page."""
     deployments = list(deployments)
-    newest = sagas_newest_by_subject(subject_type=DEPLOYMENT_SUBJECT, subject_ids=[d.pk for d in deployments])
+    newest = sagas_newest_by_subject(
+        subject_type=DEPLOYMENT_SUBJECT,
+        subject_ids=[d.pk for d in deployments],
+        summary_events=summary_events,
+    )
     for deployment in deployments:
         deployment.current_saga = newest.get(str(deployment.pk))
     return deployments
 
 
-def deployment_current_saga(deployment: Deployment) -> Saga | None:
-    """The newest saga, as attached by :func:`deployments_with_current_saga`."""
+def deployment_current_saga(deployment: Deployment, *, summary_events: bool = False) -> Saga | None:
+    """The newest saga, as attached by :func:`deployments_with_current_saga`
+    (the detail shows every step and needs no summary events)."""
     if not hasattr(deployment, "current_saga"):
-        deployments_with_current_saga([deployment])
+        deployment.current_saga = saga_newest_of(deployment, summary_events=summary_events)
     return deployment.current_saga
 
 

@@ -113,5 +113,5 @@ class DeploymentListOutputSerializer(DeploymentOutputSerializer):
 
     @extend_schema_field(SagaSummaryOutputSerializer(allow_null=True))
     def get_saga(self, deployment):
-        saga = deployment_current_saga(deployment)
+        saga = deployment_current_saga(deployment, summary_events=True)
         return None if saga is None else SagaSummaryOutputSerializer(saga, context=self.context).data

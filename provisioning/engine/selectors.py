@@ -57,6 +57,14 @@ def sagas_of(subject) -> QuerySet[Saga]:
     return Saga.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("-created_at")
 
 
+def saga_newest_of(subject, *, summary_events: bool = False) -> Saga | None:
+    """The newest saga of one subject with its steps (and, for a summary,
+    the events it reads): a plain ``LIMIT 1``, cheaper to build than
+    :func:`sagas_newest_by_subject`'s subquery."""
+    prefetch = [_steps(), *([_summary_events()] if summary_events else [])]
+    return sagas_of(subject).prefetch_related(*prefetch).first()
+
+
 def saga_live_for_subject(subject, *, kind: str | None = None) -> Saga | None:
     sagas = sagas_of(subject).filter(status__in=SAGA_LIVE_STATUSES)
     if kind is not None:
@@ -64,9 +72,12 @@ def saga_live_for_subject(subject, *, kind: str | None = None) -> Saga | None:
     return sagas.first()
 
 
-def sagas_newest_by_subject(*, subject_type: str, subject_ids: Iterable) -> dict[str, Saga]:
-    """The newest saga of each subject, with its steps and summary events:
-    three queries for any number of subjects."""
+def sagas_newest_by_subject(
+    *, subject_type: str, subject_ids: Iterable, summary_events: bool = True
+) -> dict[str, Saga]:
+    """The newest saga of each subject, with its steps and (for a summary,
+    ``summary_events``) the events it reads: three queries, or two, for any
+    number of subjects."""
     ids = [str(subject_id) for subject_id in subject_ids]
     if not ids:
         return {}
@@ -79,7 +90,7 @@ def sagas_newest_by_subject(*, subject_type: str, subject_ids: Iterable) -> dict
         Saga.objects.filter(subject_type=subject_type, subject_id__in=ids)
         .annotate(newest_id=Subquery(newest))
         .filter(id=F("newest_id"))
-        .prefetch_related(_steps(), _summary_events())
+        .prefetch_related(_steps(), *([_summary_events()] if summary_events else []))
     )
     return {saga.subject_id: saga for saga in sagas}
 

@@ -71,3 +71,17 @@ def test_detail_shows_current_saga_with_steps(client_for, alice, acme):
         "last_error",
         "phase",
     } <= set(saga["steps"][0])
+
+
+def test_detail_reads_no_events_and_no_subquery(client_for, alice, acme):
+    # The detail shows steps, not a summary: its events were read for
+    # nothing, and the list's newest-per-subject subquery costs more to
+    # build than a LIMIT 1 (make bench: GET detail p99 over trivial p99).
+    deployment = deployment_with_saga(acme, steps=3)
+    client = client_for(alice)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/api/deployments/{deployment.pk}/").status_code == 200
+    sql = [q["sql"] for q in captured]
+    assert not [s for s in sql if "provisioning_sagaevent" in s]
+    saga_reads = [s for s in sql if 'FROM "provisioning_saga" ' in s]
+    assert len(saga_reads) == 1 and saga_reads[0].count("SELECT") == 1 and "LIMIT 1" in saga_reads[0]
