@@ -19,6 +19,7 @@ import os
 import time
 
 from bench.harness import wait_until
+from bench.targets import Target, print_table
 from dosim.ratelimit import most_in_any_window
 
 CALLS_PER_DEPLOYMENT = 3
@@ -150,37 +151,16 @@ def _print(name: str, f: dict) -> None:
 
 
 TARGETS = [
-    ("budget: 429s answered", lambda f: f["budget"]["answered_429"], "== 0", lambda v: v == 0),
-    (
-        "budget: accepted calls per deployment",
-        lambda f: f["budget"]["calls_per_deployment"],
-        "<= 3.2",
-        lambda v: v <= 3.2,
+    Target("budget: 429s answered", ("budget", "answered_429"), "==", 0),
+    Target("budget: accepted calls per deployment", ("budget", "calls_per_deployment"), "<=", 3.2),
+    Target("budget: floor / time until all active", ("budget", "floor_over_actual"), ">=", 0.9),
+    Target("budget: p50 time-to-active / total", ("budget", "p50_over_total"), "<=", 0.6),
+    Target(
+        "budget: max accepted in any minute (limit 600)", ("budget", "max_accepted_in_any_minute"), "<=", 600
     ),
-    (
-        "budget: floor / time until all active",
-        lambda f: f["budget"]["floor_over_actual"],
-        ">= 0.9",
-        lambda v: (v or 0) >= 0.9,
-    ),
-    (
-        "budget: p50 time-to-active / total",
-        lambda f: f["budget"]["p50_over_total"],
-        "<= 0.6",
-        lambda v: (v or 1) <= 0.6,
-    ),
-    (
-        "budget: max accepted in any minute (limit 600)",
-        lambda f: f["budget"]["max_accepted_in_any_minute"],
-        "<= 600",
-        lambda v: v <= 600,
-    ),
-    ("scale: 429s answered", lambda f: f["scale"]["answered_429"], "== 0", lambda v: v == 0),
-    (
-        "scale: max accepted in any minute (limit 250)",
-        lambda f: f["scale"]["max_accepted_in_any_minute"],
-        "<= 250",
-        lambda v: v <= 250,
+    Target("scale: 429s answered", ("scale", "answered_429"), "==", 0),
+    Target(
+        "scale: max accepted in any minute (limit 250)", ("scale", "max_accepted_in_any_minute"), "<=", 250
     ),
 ]
 
@@ -210,10 +190,7 @@ def main() -> int:
         figures["budget"] = bench_budget(stack, sim, tenant)
         if "--with-scale" in os.sys.argv:
             figures["scale"] = bench_scale(stack, sim, tenant, 1000, 120.0)
-    for label, get, target, ok in TARGETS:
-        with contextlib.suppress(KeyError):
-            value = get(figures)
-            print(f"{label:52} {value!s:>10} {target:>8}  {'yes' if ok(value) else 'NO'}")
+    print_table(figures, TARGETS)
     print(json.dumps(figures, indent=1, default=str))
     return 0
 

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from bench import budget_phase
 from bench.harness import ROOT, Stack, wait_until
+from bench.targets import Target, print_table
 
 sys.path.insert(0, str(ROOT))
 
@@ -419,41 +420,19 @@ def _rate(label: str, count: int, elapsed: float, cpu: float) -> dict:
 
 
 TARGETS = [
-    ("saga throughput / plain-Celery chain throughput", lambda f: f["ratio"], ">= 0.6", lambda v: v >= 0.6),
-    ("worker CPU per saga, ms", lambda f: f["sagas"]["cpu_ms_per"], "<= 30", lambda v: v <= 30),
-    ("worker CPU per plain chain, ms (reference)", lambda f: f["plain"]["cpu_ms_per"], "-", lambda v: True),
-    ("SQL statements per saga (worker + service)", lambda f: f["sql"]["per_saga"], "-", lambda v: True),
-    (
-        "DB round trips per step transition",
-        lambda f: f["queries"]["per_transition"],
-        "<= 5",
-        lambda v: v <= 5,
-    ),
-    (
-        "DO calls per deployment (boot 20 s, 100 in flight)",
-        lambda f: f["calls"]["per_deployment"],
-        "<= 5",
-        lambda v: v <= 5,
-    ),
-    ("worker peak RSS per process, MB", lambda f: f["worker_peak_rss_mb"], "<= 150", lambda v: v <= 150),
-    (
-        "GET detail p99 / trivial p99",
-        lambda f: f["api"]["detail_p99_over_trivial_p99"],
-        "<= 3",
-        lambda v: v <= 3,
-    ),
+    Target("saga throughput / plain-Celery chain throughput", ("ratio",), ">=", 0.6),
+    Target("worker CPU per saga, ms", ("sagas", "cpu_ms_per"), "<=", 30),
+    Target("worker CPU per plain chain, ms (reference)", ("plain", "cpu_ms_per")),
+    Target("SQL statements per saga (worker + service)", ("sql", "per_saga")),
+    Target("DB round trips per step transition", ("queries", "per_transition"), "<=", 5),
+    Target("DO calls per deployment (boot 20 s, 100 in flight)", ("calls", "per_deployment"), "<=", 5),
+    Target("worker peak RSS per process, MB", ("worker_peak_rss_mb",), "<=", 150),
+    Target("GET detail p99 / trivial p99", ("api", "detail_p99_over_trivial_p99"), "<=", 3),
 ]
 
 
 def _report(figures: dict, output: str) -> None:
-    print("\n{:52} {:>10} {:>8}  {}".format("figure", "value", "target", "met"))
-    for label, get, target, ok in TARGETS + budget_phase.TARGETS:
-        try:
-            value = get(figures)
-        except KeyError:
-            continue
-        met = "" if target == "-" else ("yes" if ok(value) else "NO")
-        print(f"{label:52} {value:>10} {target:>8}  {met}")
+    print_table(figures, TARGETS + budget_phase.TARGETS)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(json.dumps(figures, indent=2, default=str))
     print(f"\nwritten to {output}")
