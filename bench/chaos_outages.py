@@ -12,8 +12,9 @@ Throughout, an API client polls the stack's gunicorn (list, detail-free
 reads, ``/healthz``; a POST a second while the service is out) and counts
 the answers. Then the drill waits (bounded) until every saga is terminal
 and reports stuck sagas, orphans, duplicates, dangling DNS records,
-deployments rolled back (each one fails the drill), the time from the service's return to the last
-saga terminal, and every answer the API gave, by phase. The shared servers
+deployments rolled back (each one fails the drill), the time from the
+service's return to the last saga terminal, and every answer the API gave,
+by phase. The shared servers
 (5432, 6379, 5672) are never touched.
 """
 

@@ -48,18 +48,11 @@ def deployment_list(*, user) -> QuerySet[Deployment]:
     return deployments.filter(tenant__memberships__user=user)
 
 
-def deployments_with_current_saga(
-    deployments: Iterable[Deployment], *, summary_events: bool = True
-) -> list[Deployment]:
-    """Attach each deployment's newest saga, with its steps (and the events
-    a list's summary reads), as ``current_saga``: the same few queries for a
-    whole page."""
+def deployments_with_current_saga(deployments: Iterable[Deployment]) -> list[Deployment]:
+    """Attach each deployment's newest saga, with its steps and the events a
+    list's summary reads, as ``current_saga``: three queries for a whole page."""
     deployments = list(deployments)
-    newest = sagas_newest_by_subject(
-        subject_type=DEPLOYMENT_SUBJECT,
-        subject_ids=[d.pk for d in deployments],
-        summary_events=summary_events,
-    )
+    newest = sagas_newest_by_subject(subject_type=DEPLOYMENT_SUBJECT, subject_ids=[d.pk for d in deployments])
     for deployment in deployments:
         deployment.current_saga = newest.get(str(deployment.pk))
     return deployments

@@ -72,12 +72,9 @@ def saga_live_for_subject(subject, *, kind: str | None = None) -> Saga | None:
     return sagas.first()
 
 
-def sagas_newest_by_subject(
-    *, subject_type: str, subject_ids: Iterable, summary_events: bool = True
-) -> dict[str, Saga]:
-    """The newest saga of each subject, with its steps and (for a summary,
-    ``summary_events``) the events it reads: three queries, or two, for any
-    number of subjects."""
+def sagas_newest_by_subject(*, subject_type: str, subject_ids: Iterable) -> dict[str, Saga]:
+    """The newest saga of each subject, with its steps and summary events:
+    three queries for any number of subjects."""
     ids = [str(subject_id) for subject_id in subject_ids]
     if not ids:
         return {}
@@ -90,7 +87,7 @@ def sagas_newest_by_subject(
         Saga.objects.filter(subject_type=subject_type, subject_id__in=ids)
         .annotate(newest_id=Subquery(newest))
         .filter(id=F("newest_id"))
-        .prefetch_related(_steps(), *([_summary_events()] if summary_events else []))
+        .prefetch_related(_steps(), _summary_events())
     )
     return {saga.subject_id: saga for saga in sagas}
 
