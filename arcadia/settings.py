@@ -227,7 +227,7 @@ ARCADIA_EXTRA_SAGA_DEFINITIONS = env.list("ARCADIA_EXTRA_SAGA_DEFINITIONS", defa
 ARCADIA_STEP_LEASE_SECONDS = env.float("ARCADIA_STEP_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 ARCADIA_SWEEP_INTERVAL = env.float("ARCADIA_SWEEP_INTERVAL", default=60.0)
 FLOWER_URL = env.str("FLOWER_URL", default="")
-# The engine reads its settings from this one dict (provisioning/engine/config.py).
+# The engine reads its settings from this one dict (provisioning/engine/settings.py).
 SAGA_ENGINE = {
     "definitions": [*ARCADIA_SAGA_DEFINITIONS, *ARCADIA_EXTRA_SAGA_DEFINITIONS],
     "lease_seconds": ARCADIA_STEP_LEASE_SECONDS,

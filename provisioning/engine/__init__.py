@@ -6,7 +6,7 @@ the database, so definitions import it freely.
 
 from provisioning.engine.errors import NotReady, PermanentError, StepError, Throttled, TransientError
 from provisioning.engine.policies import RetryPolicy
-from provisioning.engine.steps import SagaDefinition, Step, StepContext
+from provisioning.engine.protocol import SagaDefinition, Step, StepContext
 
 __all__ = [
     "NotReady",

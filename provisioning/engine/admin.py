@@ -21,12 +21,11 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from provisioning.engine import presentation, services
+from provisioning.engine import presentation
 from provisioning.engine.admin_readonly import ReadOnlyAdminMixin
-from provisioning.engine.config import engine_config
-from provisioning.engine.errors import SagaOperationRefused
-from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep
-from provisioning.engine.operations import operations_context
+from provisioning.engine.models import Saga, SagaEvent, SagaStep
+from provisioning.engine.operations_page import operations_context
+from provisioning.engine.saga_actions import REFUSALS, SAGA_ACTIONS
 from provisioning.engine.saga_page import (
     event_detail,
     saga_page_context,
@@ -36,11 +35,7 @@ from provisioning.engine.saga_page import (
 )
 from provisioning.engine.saga_summary import SUMMARY_EVENTS, format_age, format_seconds, saga_summary
 from provisioning.engine.saga_summary import short_error as shorten
-from provisioning.engine.transitions import IllegalTransition
-
-# What an engine service raises to refuse an operation (the saga is in the
-# wrong state): shown to the operator. Anything else is a bug and surfaces.
-REFUSALS = (SagaOperationRefused, IllegalTransition)
+from provisioning.engine.settings import engine_settings
 
 
 class SagaLogInlineMixin(ReadOnlyAdminMixin):
@@ -135,7 +130,7 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             if events is None:  # the change page: its own object, not the list's queryset
                 events = list(saga.events.filter(event__in=SUMMARY_EVENTS))
             saga._summary = saga_summary(
-                saga, steps, events, now=timezone.now(), stall_timeout=engine_config().stall_timeout
+                saga, steps, events, now=timezone.now(), stall_timeout=engine_settings().stall_timeout
             )
         return saga._summary
 
@@ -198,31 +193,14 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def subject(self, saga):
         return subject_label(saga)
 
-    # Operator operations: name -> (engine service, verb for messages, the
-    # saga statuses in which the detail page offers it). The service has the
-    # last word: it refuses a saga in the wrong state, and the admin says why.
-    OPERATIONS = {
-        "retry_compensation": (
-            "saga_retry_compensation",
-            "Retry compensation",
-            {SagaStatus.COMPENSATION_FAILED},
-        ),
-        "resume": (
-            "saga_resume",
-            "Resume",
-            {SagaStatus.PENDING, SagaStatus.RUNNING, SagaStatus.COMPENSATING},
-        ),
-        "request_cancel": ("saga_request_cancel", "Cancel", {SagaStatus.PENDING, SagaStatus.RUNNING}),
-    }
-
     def _operate(self, request, sagas, operation):
         """Run one operation per saga; one saga's refusal does not stop the others."""
-        service_name, verb, _ = self.OPERATIONS[operation]
-        service = getattr(services, service_name)
+        action = SAGA_ACTIONS[operation]
+        verb = action.verb
         done = 0
         for saga in sagas:
             try:
-                service(saga=saga)
+                action.run(saga)
             except REFUSALS as exc:
                 link = reverse("admin:provisioning_saga_change", args=[saga.pk])
                 self.message_user(
@@ -262,7 +240,7 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [operations, operate, *super().get_urls()]
 
     def operations_view(self, request):
-        """What needs an operator now (see provisioning.engine.operations)."""
+        """What needs an operator now (see provisioning.engine.operations_page)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         context = {
@@ -277,7 +255,7 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @method_decorator(require_POST)
     def operate_view(self, request, object_id, operation):
         saga = self.get_object(request, object_id)
-        if saga is None or operation not in self.OPERATIONS:
+        if saga is None or operation not in SAGA_ACTIONS:
             raise Http404
         if not self.has_operate_permission(request):
             raise PermissionDenied
@@ -293,9 +271,9 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         offered = []
         if saga is not None and self.has_operate_permission(request):
             offered = [
-                (name, verb, reverse("admin:provisioning_saga_operate", args=[saga.pk, name]))
-                for name, (_, verb, statuses) in self.OPERATIONS.items()
-                if saga.status in statuses
+                (name, action.verb, reverse("admin:provisioning_saga_operate", args=[saga.pk, name]))
+                for name, action in SAGA_ACTIONS.items()
+                if saga.status in action.offered_in
             ]
         page = {}
         if saga is not None:

@@ -26,9 +26,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from provisioning.engine import claims_sql, owners, registry
-from provisioning.engine.config import engine_config
 from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
-from provisioning.engine.steps import StepContext
+from provisioning.engine.protocol import StepContext
+from provisioning.engine.settings import engine_settings
 
 _T, _G = StepStatus, SagaStatus
 FORWARD_SAGA_STATUSES = (_G.PENDING, _G.RUNNING)
@@ -117,7 +117,7 @@ def now() -> datetime:
 
 
 def lease_expiry(at: datetime) -> datetime:
-    return at + timedelta(seconds=engine_config().lease_seconds)
+    return at + timedelta(seconds=engine_settings().lease_seconds)
 
 
 def failing_for(claim: Claim) -> float:

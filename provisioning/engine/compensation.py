@@ -14,12 +14,12 @@ from django.db import InterfaceError, OperationalError
 
 from provisioning.engine import claims, registry
 from provisioning.engine.claims import Claim, Refusal, Refused
-from provisioning.engine.config import engine_config
 from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
 from provisioning.engine.logs import short_error, step_log
 from provisioning.engine.models import StepStatus
-from provisioning.engine.next import Outcome
+from provisioning.engine.outcome import Outcome
 from provisioning.engine.policies import backoff_delay, gives_up
+from provisioning.engine.settings import engine_settings
 
 _T = StepStatus
 
@@ -61,7 +61,7 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
             logger.exception("compensation raised an undeclared error")
         tries = claim.compensation_attempts
         failing = claims.failing_for(claim)
-        default = engine_config().compensation_retry_seconds
+        default = engine_settings().compensation_retry_seconds
         if why := gives_up(policy, tries=tries, failing_for=failing, default=default):
             return _give_up(claim, f"{why}: {short_error(exc)}")
         delay = backoff_delay(policy, tries, getattr(exc, "retry_after", None))

@@ -31,7 +31,7 @@ from provisioning.engine import (
     tasks,  # noqa: F401
     wiring,
 )
-from provisioning.engine.config import engine_config
+from provisioning.engine.settings import engine_settings
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def ensure_embedded_worker(*, sweep_every: float | None = None, **kwargs) -> boo
             return False
         stack = contextlib.ExitStack()
         stack.enter_context(embedded_worker(**kwargs))
-        stack.enter_context(_sweeper_timer(sweep_every or engine_config().sweep_interval))
+        stack.enter_context(_sweeper_timer(sweep_every or engine_settings().sweep_interval))
         _stack = stack
     log.info("embedded Celery worker started on %s", _app().conf.broker_url)
     return True
@@ -78,7 +78,7 @@ def ensure_embedded_worker(*, sweep_every: float | None = None, **kwargs) -> boo
 
 def autostart() -> None:
     """What ``wiring.before_send`` runs in embedded mode with autostart on."""
-    config = engine_config()
+    config = engine_settings()
     if config.embedded and config.embedded_autostart:
         ensure_embedded_worker()
 

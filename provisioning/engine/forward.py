@@ -14,11 +14,11 @@ from django.db import InterfaceError, OperationalError
 
 from provisioning.engine import claims, registry
 from provisioning.engine.claims import Claim, LeaseLost, Refusal, Refused
-from provisioning.engine.config import engine_config
 from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
 from provisioning.engine.logs import short_error, step_log
-from provisioning.engine.next import Outcome
+from provisioning.engine.outcome import Outcome
 from provisioning.engine.policies import RetryPolicy, backoff_delay, gives_up
+from provisioning.engine.settings import engine_settings
 from provisioning.engine.turnaround import saga_begin_compensation
 
 
@@ -77,7 +77,7 @@ def _retry_later(claim: Claim, policy: RetryPolicy, exc: Exception) -> Outcome:
     tries = claim.attempts - claim.polls
     failing = claims.failing_for(claim)
     if why := gives_up(
-        policy, tries=tries, failing_for=failing, default=engine_config().transient_retry_seconds
+        policy, tries=tries, failing_for=failing, default=engine_settings().transient_retry_seconds
     ):
         return Outcome.fail(f"{why}: {short_error(exc)}")
     delay = backoff_delay(policy, tries, getattr(exc, "retry_after", None))

@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from django.utils.module_loading import import_string
 
-from provisioning.engine.config import engine_config
-from provisioning.engine.steps import SagaDefinition
+from provisioning.engine.protocol import SagaDefinition
+from provisioning.engine.settings import engine_settings
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _load(path: str) -> None:
 
 
 def configured_paths() -> list[str]:
-    return list(engine_config().definitions)
+    return list(engine_settings().definitions)
 
 
 def get_definition(kind: str, version: int | None = None) -> SagaDefinition:

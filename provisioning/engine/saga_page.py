@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from provisioning.engine.config import engine_config
 from provisioning.engine.saga_summary import StepStory, format_seconds, short_error, step_stories, summary_of
+from provisioning.engine.settings import engine_settings
 from provisioning.engine.timeline import timeline_svg
 
 # Badge and status colours (the timeline uses the same hues).
@@ -38,7 +38,7 @@ def flower_task_link(task_id: str, label: str = "") -> str:
     if not task_id:
         return "—"
     text = label or task_id
-    flower_url = engine_config().flower_url
+    flower_url = engine_settings().flower_url
     if not flower_url:
         return format_html('<span title="{}">{}</span>', task_id, text)
     url = f"{flower_url.rstrip('/')}/task/{task_id}"
@@ -118,7 +118,7 @@ def event_detail(detail) -> str:
 def saga_page_context(saga, steps, events, *, now: datetime) -> dict:
     """Everything the saga's page shows above its fields."""
     stories = step_stories(saga, steps, events, now=now)
-    summary = summary_of(saga, stories, events, now=now, stall_timeout=engine_config().stall_timeout)
+    summary = summary_of(saga, stories, events, now=now, stall_timeout=engine_settings().stall_timeout)
     return {
         "saga_summary": summary,
         "saga_status": status_pill(saga.status),

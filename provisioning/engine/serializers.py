@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from provisioning.engine import presentation
-from provisioning.engine.config import engine_config
 from provisioning.engine.saga_summary import saga_summary
+from provisioning.engine.settings import engine_settings
 
 
 class SagaStepOutputSerializer(serializers.Serializer):
@@ -93,7 +93,7 @@ class SagaSummaryOutputSerializer(serializers.Serializer):
                 list(saga.steps.all()),
                 getattr(saga, "summary_events", []),
                 now=timezone.now(),
-                stall_timeout=engine_config().stall_timeout,
+                stall_timeout=engine_settings().stall_timeout,
             )
         return saga._api_summary
 

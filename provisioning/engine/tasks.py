@@ -1,5 +1,5 @@
 """Celery tasks of the saga engine: thin adapters that run one direction's
-function and act on the :class:`~provisioning.engine.next.Outcome` it returns.
+function and act on the :class:`~provisioning.engine.outcome.Outcome` it returns.
 
 Each step of each registered saga gets two named tasks,
 ``provisioning.step.<name>`` and ``provisioning.compensate.<name>``, so that
@@ -22,9 +22,9 @@ from provisioning.engine import owners, registry, wiring
 from provisioning.engine.compensation import compensation_run
 from provisioning.engine.forward import step_run
 from provisioning.engine.logs import log
-from provisioning.engine.next import Next, Outcome
+from provisioning.engine.outcome import Next, Outcome
+from provisioning.engine.protocol import SagaDefinition
 from provisioning.engine.settle import saga_settle
-from provisioning.engine.steps import SagaDefinition
 from provisioning.engine.sweeper import sweep_stalled_sagas as sweep
 from provisioning.engine.turnaround import saga_step_failed
 

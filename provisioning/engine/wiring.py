@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from celery import chain, current_app
 
-from provisioning.engine import claims, inline
+from provisioning.engine import claims, eager
 
 STEP_TASK = "provisioning.step.{name}"
 COMPENSATE_TASK = "provisioning.compensate.{name}"
@@ -63,7 +63,7 @@ def forward_chain(saga_id, step_names: list[str], from_index: int = 0):
 
 def send_forward(saga_id, step_names: list[str], from_index: int = 0) -> None:
     if _eager():
-        inline.run_forward(saga_id, len(step_names), from_index)
+        eager.run_forward(saga_id, len(step_names), from_index)
         return
     _prepare()
     forward_chain(saga_id, step_names, from_index).apply_async()
@@ -88,7 +88,7 @@ def send_compensation(saga_id) -> None:
     and every skipped step that owns the saga's failure state."""
     owed = claims.compensation_owed(saga_id)
     if _eager():
-        inline.run_compensation(saga_id, owed)
+        eager.run_compensation(saga_id, owed)
         return
     _prepare()
     compensation_chain(saga_id, owed).apply_async()
@@ -99,7 +99,7 @@ def send_sweep() -> None:
 
 
 def _eager() -> bool:
-    # Celery's eager chains cannot run a saga (see ``inline``).
+    # Celery's eager chains cannot run a saga (see ``eager``).
     return bool(_celery().conf.task_always_eager)
 
 

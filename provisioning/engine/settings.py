@@ -16,7 +16,7 @@ from django.dispatch import receiver
 
 
 @dataclass(frozen=True)
-class EngineConfig:
+class EngineSettings:
     # Saga definitions by dotted path: the one thing resolved by name.
     definitions: tuple[str, ...] = ()
     # A claimed step belongs to its runner until the lease expires; it must
@@ -38,11 +38,11 @@ class EngineConfig:
     flower_url: str = ""
 
 
-_FIELDS = {f.name for f in fields(EngineConfig)}
+_FIELDS = {f.name for f in fields(EngineSettings)}
 
 
 @functools.cache
-def engine_config() -> EngineConfig:
+def engine_settings() -> EngineSettings:
     from django.conf import settings
 
     raw = dict(getattr(settings, "SAGA_ENGINE", {}))
@@ -51,10 +51,10 @@ def engine_config() -> EngineConfig:
         raise ValueError(f"SAGA_ENGINE has unknown keys {sorted(unknown)}; known: {sorted(_FIELDS)}")
     if "definitions" in raw:
         raw["definitions"] = tuple(raw["definitions"])
-    return EngineConfig(**raw)
+    return EngineSettings(**raw)
 
 
 @receiver(setting_changed)
 def _forget(setting, **_kwargs):
     if setting == "SAGA_ENGINE":
-        engine_config.cache_clear()
+        engine_settings.cache_clear()

@@ -15,10 +15,10 @@ from datetime import timedelta
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
-from provisioning.engine.config import engine_config
 from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga, SagaEvent, SagaStatus, StepStatus
 from provisioning.engine.saga_page import status_pill, subject_label
 from provisioning.engine.saga_summary import SUMMARY_EVENTS, format_age, step_stories, summary_of
+from provisioning.engine.settings import engine_settings
 from provisioning.engine.sweeper import stalled_sagas
 
 LIST_LIMIT = 50
@@ -43,7 +43,7 @@ def _with_summary_rows(sagas):
 def _row(saga, now):
     stories = step_stories(saga, list(saga.steps.all()), saga.summary_events, now=now)
     summary = summary_of(
-        saga, stories, saga.summary_events, now=now, stall_timeout=engine_config().stall_timeout
+        saga, stories, saga.summary_events, now=now, stall_timeout=engine_settings().stall_timeout
     )
     current = next((s for s in stories if s.status in (StepStatus.RUNNING, StepStatus.COMPENSATING)), None)
     return {
@@ -105,7 +105,7 @@ def operations_context(*, now=None) -> dict:
         "compensation_failed": [_row(saga, now) for saga in failed[:LIST_LIMIT]],
         "stalled": [_row(saga, now) for saga in stalled[:LIST_LIMIT]],
         "recent_rollbacks": [_row(saga, now) for saga in recent[:LIST_LIMIT]],
-        "stall_timeout": format_age(engine_config().stall_timeout),
+        "stall_timeout": format_age(engine_settings().stall_timeout),
         "list_limit": LIST_LIMIT,
         "panels": panels(),
     }

@@ -20,7 +20,7 @@ from provisioning.engine import claims, owners
 from provisioning.engine.compensation import compensation_run
 from provisioning.engine.forward import step_run
 from provisioning.engine.logs import saga_log
-from provisioning.engine.next import Next
+from provisioning.engine.outcome import Next
 from provisioning.engine.settle import saga_settle
 from provisioning.engine.turnaround import saga_step_failed
 
