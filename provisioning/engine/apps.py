@@ -20,6 +20,10 @@ class EngineConfig(AppConfig):
 
         from provisioning.engine import embedded, tasks, wiring  # noqa: F401
 
+        # The admin pages live in the display subpackage, where Django's
+        # autodiscovery (``<app>.admin``) does not look: register them here.
+        from provisioning.engine.display import admin  # noqa: F401
+
         # The project's app is Celery's current one while Django starts.
         wiring.use_app(current_app._get_current_object())
         wiring.before_send(embedded.autostart)

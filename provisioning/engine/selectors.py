@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 
+from provisioning.engine.events import SUMMARY_EVENTS
 from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga, SagaEvent, SagaStep, subject_key
-from provisioning.engine.saga_summary import SUMMARY_EVENTS
 
 _scope: Callable[[object], Q] | None = None
 
@@ -34,6 +34,13 @@ def _summary_events() -> Prefetch:
     ``saga.summary_events``."""
     events = SagaEvent.objects.filter(event__in=SUMMARY_EVENTS).order_by("at", "id")
     return Prefetch("events", queryset=events, to_attr="summary_events")
+
+
+def with_summary_rows(sagas: QuerySet[Saga]) -> QuerySet[Saga]:
+    """``sagas`` with what a summary of each reads, in two more queries
+    whatever their number: the steps, and the summary events as
+    ``saga.summary_events``."""
+    return sagas.prefetch_related(_steps(), _summary_events())
 
 
 def saga_list(*, user) -> QuerySet[Saga]:
@@ -61,8 +68,8 @@ def saga_newest_of(subject, *, summary_events: bool = False) -> Saga | None:
     """The newest saga of one subject with its steps (and, for a summary,
     the events it reads): a plain ``LIMIT 1``, cheaper to build than
     :func:`sagas_newest_by_subject`'s subquery."""
-    prefetch = [_steps(), *([_summary_events()] if summary_events else [])]
-    return sagas_of(subject).prefetch_related(*prefetch).first()
+    sagas = sagas_of(subject)
+    return (with_summary_rows(sagas) if summary_events else sagas.prefetch_related(_steps())).first()
 
 
 def saga_live_for_subject(subject, *, kind: str | None = None) -> Saga | None:
@@ -87,8 +94,8 @@ def sagas_newest_by_subject(*, subject_type: str, subject_ids: Iterable) -> dict
         Saga.objects.filter(subject_type=subject_type, subject_id__in=ids)
         .annotate(newest_id=Subquery(newest))
         .filter(id=F("newest_id"))
-        .prefetch_related(_steps(), _summary_events())
     )
+    sagas = with_summary_rows(sagas)
     return {saga.subject_id: saga for saga in sagas}
 
 

@@ -6,8 +6,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from provisioning.engine import presentation
-from provisioning.engine.saga_summary import saga_summary
+from provisioning.engine.display import presentation
+from provisioning.engine.display.saga_summary import saga_summary
 from provisioning.engine.settings import engine_settings
 
 

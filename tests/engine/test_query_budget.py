@@ -7,8 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from provisioning.engine import claims, claims_sql
-from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
+from provisioning.engine import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus, claims, claims_sql
 from tests.engine.test_delivery import _rows_only
 
 

@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from provisioning.engine.models import SagaStatus, StepStatus
-from provisioning.engine.saga_summary import (
+from provisioning.engine import SagaStatus, StepStatus
+from provisioning.engine.display.saga_summary import (
     format_age,
     format_seconds,
     saga_summary,

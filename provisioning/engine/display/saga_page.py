@@ -15,9 +15,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from provisioning.engine.saga_summary import StepStory, format_seconds, short_error, step_stories, summary_of
+from provisioning.engine.display.saga_summary import (
+    StepStory,
+    format_seconds,
+    short_error,
+    step_stories,
+    summary_of,
+)
+from provisioning.engine.display.timeline import timeline_svg
 from provisioning.engine.settings import engine_settings
-from provisioning.engine.timeline import timeline_svg
 
 # Badge and status colours (the timeline uses the same hues).
 TONES = {

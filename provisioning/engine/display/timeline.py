@@ -19,7 +19,7 @@ from datetime import datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from provisioning.engine.saga_summary import Mark, StepStory, format_seconds, step_stories
+from provisioning.engine.display.saga_summary import Mark, StepStory, format_seconds, step_stories
 
 WIDTH = 960
 TICK_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600)

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.utils import timezone
 
-from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga, SagaEvent, SagaStatus, StepStatus
-from provisioning.engine.saga_page import status_pill, subject_label
-from provisioning.engine.saga_summary import SUMMARY_EVENTS, format_age, step_stories, summary_of
+from provisioning.engine.display.saga_page import status_pill, subject_label
+from provisioning.engine.display.saga_summary import format_age, step_stories, summary_of
+from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga, SagaStatus, StepStatus
+from provisioning.engine.selectors import with_summary_rows
 from provisioning.engine.settings import engine_settings
 from provisioning.engine.sweeper import stalled_sagas
 
@@ -31,13 +32,6 @@ _panels: list[tuple[str, Callable[[], dict]]] = []
 def add_status_panel(title: str, status: Callable[[], dict]) -> None:
     if (title, status) not in _panels:
         _panels.append((title, status))
-
-
-def _with_summary_rows(sagas):
-    summary_events = SagaEvent.objects.filter(event__in=SUMMARY_EVENTS).order_by("at", "id")
-    return sagas.prefetch_related(
-        "steps", Prefetch("events", queryset=summary_events, to_attr="summary_events")
-    )
 
 
 def _row(saga, now):
@@ -90,11 +84,11 @@ def status_rows(status: dict, prefix: str = "") -> list[tuple[str, str]]:
 
 def operations_context(*, now=None) -> dict:
     now = now or timezone.now()
-    failed = _with_summary_rows(Saga.objects.filter(status=SagaStatus.COMPENSATION_FAILED)).order_by(
+    failed = with_summary_rows(Saga.objects.filter(status=SagaStatus.COMPENSATION_FAILED)).order_by(
         "-updated_at"
     )
-    stalled = _with_summary_rows(stalled_sagas())
-    recent = _with_summary_rows(
+    stalled = with_summary_rows(stalled_sagas())
+    recent = with_summary_rows(
         Saga.objects.filter(status=SagaStatus.COMPENSATED, finished_at__gte=now - RECENT)
     ).order_by("-finished_at")
     counts = status_counts()

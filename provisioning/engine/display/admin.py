@@ -10,7 +10,6 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,20 +20,22 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from provisioning.engine import presentation
-from provisioning.engine.admin_readonly import ReadOnlyAdminMixin
-from provisioning.engine.models import Saga, SagaEvent, SagaStep
-from provisioning.engine.operations_page import operations_context
-from provisioning.engine.saga_actions import REFUSALS, SAGA_ACTIONS
-from provisioning.engine.saga_page import (
+from provisioning.engine.display import presentation
+from provisioning.engine.display.admin_readonly import ReadOnlyAdminMixin
+from provisioning.engine.display.operations_page import operations_context
+from provisioning.engine.display.saga_actions import REFUSALS, SAGA_ACTIONS
+from provisioning.engine.display.saga_page import (
     event_detail,
     saga_page_context,
     status_pill,
     subject_label,
     timestamp_ms,
 )
-from provisioning.engine.saga_summary import SUMMARY_EVENTS, format_age, format_seconds, saga_summary
-from provisioning.engine.saga_summary import short_error as shorten
+from provisioning.engine.display.saga_summary import format_age, format_seconds, saga_summary
+from provisioning.engine.display.saga_summary import short_error as shorten
+from provisioning.engine.events import SUMMARY_EVENTS
+from provisioning.engine.models import Saga, SagaEvent, SagaStep
+from provisioning.engine.selectors import with_summary_rows
 from provisioning.engine.settings import engine_settings
 
 
@@ -115,12 +116,7 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # The steps of the whole page in one more query, and the few events a
         # summary needs in another: the columns read them from the prefetch
         # cache instead of querying per row.
-        summary_events = SagaEvent.objects.filter(event__in=SUMMARY_EVENTS).order_by("at", "id")
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("steps", Prefetch("events", queryset=summary_events, to_attr="summary_events"))
-        )
+        return with_summary_rows(super().get_queryset(request))
 
     def _summary(self, saga):
         """The list row's summary, built once per saga and row."""
@@ -240,7 +236,7 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [operations, operate, *super().get_urls()]
 
     def operations_view(self, request):
-        """What needs an operator now (see provisioning.engine.operations_page)."""
+        """What needs an operator now (see provisioning.engine.display.operations_page)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         context = {

@@ -23,9 +23,6 @@ _T, _G = StepStatus, SagaStatus
 
 COMPENSATION_STATUSES = {_T.COMPENSATING, _T.COMPENSATED, _T.COMPENSATION_FAILED}
 SHORT_ERROR_LENGTH = 120
-# The events a summary (failed step, cancel, rollback time) reads: a list
-# page prefetches only these.
-SUMMARY_EVENTS = ("step_failed", "saga_compensating", "saga_cancelled", "cancel_requested")
 # Statuses whose page opens with a banner saying what went wrong.
 TROUBLED_STATUSES = {_G.COMPENSATING, _G.COMPENSATED, _G.COMPENSATION_FAILED}
 
