@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from provisioning.engine import claims, owners
-from provisioning.engine.compensation import compensation_run
+from provisioning.engine import owners
+from provisioning.engine.compensation import compensation_owed, compensation_run
 from provisioning.engine.forward import step_run
 from provisioning.engine.logs import saga_log
 from provisioning.engine.outcome import Next
@@ -34,7 +34,7 @@ def run_forward(saga_id, step_count: int, from_index: int = 0) -> None:
         if outcome.next is Next.COMPENSATE or (
             failed and saga_step_failed(saga_id=saga_id, index=index, error=outcome.error)
         ):
-            run_compensation(saga_id, claims.compensation_owed(saga_id))
+            run_compensation(saga_id, compensation_owed(saga_id))
         return
 
 

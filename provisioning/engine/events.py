@@ -1,11 +1,16 @@
 """The saga timeline's event names: one enum that every writer (the claims,
 their SQL parameters, the turnaround, the settle, the services) and every
 reader (the saga summary, the timeline) uses, so a grep for a name finds
-them all. Values are stored data: never rename one."""
+them all. Values are stored data: never rename one. Also the one factory of
+event rows."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+
+from provisioning.engine.clock import now
+from provisioning.engine.models import SagaEvent, SagaStatus
 
 
 class SagaEventName(StrEnum):
@@ -40,3 +45,16 @@ TURNAROUND_EVENTS = (E.SAGA_COMPENSATING, E.SAGA_CANCELLED)
 # The few events a saga's summary (failed step, cancel, rollback time)
 # reads: a list page prefetches only these.
 SUMMARY_EVENTS = (E.STEP_FAILED, *TURNAROUND_EVENTS, E.CANCEL_REQUESTED)
+
+# How a settled saga's final status is told.
+SETTLED = {
+    SagaStatus.COMPENSATED: E.SAGA_COMPENSATED,
+    SagaStatus.COMPENSATION_FAILED: E.SAGA_COMPENSATION_FAILED,
+}
+
+
+def event(
+    saga_id, name: SagaEventName, *, step_id: int | None = None, at: datetime | None = None, **detail
+) -> SagaEvent:
+    """An unsaved event row (callers bulk-insert them with their outcome)."""
+    return SagaEvent(saga_id=saga_id, step_id=step_id, event=name, detail=detail, at=at or now())

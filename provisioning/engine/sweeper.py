@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from provisioning.engine.claims import now
+from provisioning.engine.clock import now
 from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga
 from provisioning.engine.services import saga_resume
 from provisioning.engine.settings import engine_settings

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from provisioning.engine.claims import event, now
+from provisioning.engine.clock import now
+from provisioning.engine.events import SagaEventName, event
 from provisioning.engine.logs import saga_log
 from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
 
@@ -34,7 +35,7 @@ def saga_step_failed(*, saga_id, index: int, error: str) -> bool:
                 lease_expires_at=None,
             )
             if failed:
-                event(saga_id, "step_failed", step_id=step.id, at=at, error=error).save()
+                event(saga_id, SagaEventName.STEP_FAILED, step_id=step.id, at=at, error=error).save()
         return saga_begin_compensation(saga_id=saga_id, error=error)
 
 
@@ -54,7 +55,7 @@ def saga_begin_compensation(*, saga_id, error: str, cancelled: bool = False) -> 
         SagaStep.objects.filter(saga_id=saga_id, status=_T.PENDING).update(status=_T.SKIPPED)
         # Compensations count their own transient failures from scratch.
         SagaStep.objects.filter(saga_id=saga_id).exclude(retrying_since=None).update(retrying_since=None)
-        name = "saga_cancelled" if cancelled else "saga_compensating"
+        name = SagaEventName.SAGA_CANCELLED if cancelled else SagaEventName.SAGA_COMPENSATING
         event(saga_id, name, at=at, error=error).save()
     saga_log(saga_id).warning("compensating: %s", error)
     return True

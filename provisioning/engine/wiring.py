@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 from celery import chain, current_app
 
-from provisioning.engine import claims, eager
+from provisioning.engine import eager
+from provisioning.engine.compensation import compensation_owed
 
 STEP_TASK = "provisioning.step.{name}"
 COMPENSATE_TASK = "provisioning.compensate.{name}"
@@ -86,7 +87,7 @@ def send_compensation(saga_id) -> None:
     """Send the compensation chain over every step that started and is not
     undone yet (one given up on is claimed as done, so the chain goes on),
     and every skipped step that owns the saga's failure state."""
-    owed = claims.compensation_owed(saga_id)
+    owed = compensation_owed(saga_id)
     if _eager():
         eager.run_compensation(saga_id, owed)
         return

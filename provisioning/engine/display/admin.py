@@ -31,12 +31,10 @@ from provisioning.engine.display.saga_page import (
     subject_label,
     timestamp_ms,
 )
-from provisioning.engine.display.saga_summary import format_age, format_seconds, saga_summary
-from provisioning.engine.display.saga_summary import short_error as shorten
-from provisioning.engine.events import SUMMARY_EVENTS
+from provisioning.engine.display.saga_summary import brief_error, format_age, format_seconds
+from provisioning.engine.display.summaries import summary_of_saga
 from provisioning.engine.models import Saga, SagaEvent, SagaStep
 from provisioning.engine.selectors import with_summary_rows
-from provisioning.engine.settings import engine_settings
 
 
 class SagaLogInlineMixin(ReadOnlyAdminMixin):
@@ -118,39 +116,27 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # cache instead of querying per row.
         return with_summary_rows(super().get_queryset(request))
 
-    def _summary(self, saga):
-        """The list row's summary, built once per saga and row."""
-        if not hasattr(saga, "_summary"):
-            steps = list(saga.steps.all())
-            events = getattr(saga, "summary_events", None)
-            if events is None:  # the change page: its own object, not the list's queryset
-                events = list(saga.events.filter(event__in=SUMMARY_EVENTS))
-            saga._summary = saga_summary(
-                saga, steps, events, now=timezone.now(), stall_timeout=engine_settings().stall_timeout
-            )
-        return saga._summary
-
     @admin.display(description="status", ordering="status")
     def coloured_status(self, saga):
-        summary = self._summary(saga)
+        summary = summary_of_saga(saga)
         return status_pill("stalled") if summary.stalled else status_pill(saga.status)
 
     @admin.display(description="failed step")
     def failed_step(self, saga):
-        failed = self._summary(saga).failed_step
+        failed = summary_of_saga(saga).failed_step
         return f"{failed.position} {failed.name}" if failed else "—"
 
     @admin.display(description="error")
     def short_error(self, saga):
-        summary = self._summary(saga)
-        if not summary.short_error:
+        summary = summary_of_saga(saga)
+        if not summary.brief_error:
             return "—"
-        return format_html('<span title="{}">{}</span>', saga.error, shorten(summary.short_error, 60))
+        return format_html('<span title="{}">{}</span>', saga.error, brief_error(summary.brief_error, 60))
 
     @admin.display(description="took", ordering="created_at")
     def duration(self, saga):
         # The age under the duration: one column less for a list that must fit 1280 px.
-        seconds = self._summary(saga).seconds
+        seconds = summary_of_saga(saga).seconds
         running = "" if saga.finished_at else " so far"
         age = f"{format_age((timezone.now() - saga.created_at).total_seconds())} ago"
         return format_html('{}{}<span class="saga-kind">{}</span>', format_seconds(seconds), running, age)

@@ -5,6 +5,7 @@ Everything here works on rows already loaded (prefetched steps): no query.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from provisioning.engine.models import Saga, SagaStep, StepStatus
 
 _T = StepStatus
+# A step in one of these is being (or was) undone.
 COMPENSATION_STATUSES = frozenset({_T.COMPENSATING, _T.COMPENSATED, _T.COMPENSATION_FAILED})
 
 
@@ -26,9 +28,14 @@ def saga_progress(saga: Saga) -> tuple[int, int]:
     return sum(step.status == _T.SUCCEEDED for step in steps), len(steps)
 
 
+def progress_label(statuses: Iterable[str]) -> str:
+    """``k/n``: steps succeeded out of all steps, from their statuses."""
+    statuses = list(statuses)
+    return f"{sum(status == _T.SUCCEEDED for status in statuses)}/{len(statuses)}"
+
+
 def saga_progress_label(saga: Saga) -> str:
-    done, total = saga_progress(saga)
-    return f"{done}/{total}"
+    return progress_label(step.status for step in saga_steps(saga))
 
 
 def step_phase(step: SagaStep) -> str:

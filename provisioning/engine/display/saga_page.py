@@ -17,8 +17,8 @@ from django.utils.safestring import SafeString
 
 from provisioning.engine.display.saga_summary import (
     StepStory,
+    brief_error,
     format_seconds,
-    short_error,
     step_stories,
     summary_of,
 )
@@ -77,9 +77,9 @@ def step_rows(stories: list[StepStory]) -> list[dict]:
             "undo": _undo(story),
             "started": timestamp_ms(story.forward_start),
             "error": story.error,
-            "short_error": short_error(story.error, 90),
+            "short_error": brief_error(story.error, 90),
             "compensation_error": story.compensation_error,
-            "short_compensation_error": short_error(story.compensation_error, 90),
+            "short_compensation_error": brief_error(story.compensation_error, 90),
             "forward_task": flower_task_link(story.forward_task_id, "forward"),
             "compensation_task": flower_task_link(story.compensation_task_id, "undo"),
             "failed": story.forward == "failed",
