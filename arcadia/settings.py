@@ -240,6 +240,12 @@ SAGA_ENGINE = {
     "embedded": ARCADIA_EMBEDDED_WORKER,
     "embedded_autostart": ARCADIA_EMBEDDED_AUTOSTART,
     "flower_url": FLOWER_URL,
+    # What the project provides the engine, by dotted path (provisioning/engine/hooks.py).
+    "celery_app": "arcadia.celery.app",
+    # Tenants' users see the sagas of their own deployments (staff see all).
+    "subject_scope": "deployments.selectors.saga_subjects_visible_to",
+    # The operations page shows what is left of the provider's limit.
+    "operations_panels": [("DigitalOcean budget", "inventory.budget.budget_status")],
 }
 # --- reconciliation (issue 16; deployments/reconcile.py) -------------------------
 ARCADIA_RECONCILE_INTERVAL = env.float("ARCADIA_RECONCILE_INTERVAL", default=900.0)

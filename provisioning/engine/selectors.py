@@ -1,28 +1,20 @@
 """Reads of the ledger: sagas by subject, and the sagas a user may see.
 
-Who may see which subjects is the client's business: it says so once with
-:func:`set_subject_scope` (the deployments app does, from its app config);
-without one, staff see every saga and nobody else sees any.
+Who may see which subjects is the client's business: it names its scope in
+``SAGA_ENGINE["subject_scope"]`` (see :mod:`hooks`); without one, staff see
+every saga and nobody else sees any.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Cast
 
+from provisioning.engine import hooks
 from provisioning.engine.events import SUMMARY_EVENTS
 from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga, SagaEvent, SagaStep, subject_key
-
-_scope: Callable[[object], Q] | None = None
-
-
-def set_subject_scope(scope: Callable[[object], Q]) -> None:
-    """``scope(user)`` returns a filter on Saga naming the subjects that
-    non-staff ``user`` may see (e.g. its tenants' deployments)."""
-    global _scope
-    _scope = scope
 
 
 def _steps() -> Prefetch:
@@ -47,9 +39,10 @@ def saga_list(*, user) -> QuerySet[Saga]:
     sagas = Saga.objects.prefetch_related(_steps())
     if user.is_staff:
         return sagas
-    if _scope is None:
+    scope = hooks.subject_scope()
+    if scope is None:
         return sagas.none()
-    return sagas.filter(_scope(user))
+    return sagas.filter(scope(user))
 
 
 def saga_detail_list(*, user) -> QuerySet[Saga]:

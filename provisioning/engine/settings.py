@@ -36,6 +36,11 @@ class EngineSettings:
     embedded_autostart: bool = False
     # Where the admin links a step's Celery task (empty: no link).
     flower_url: str = ""
+    # What the clients provide, by dotted path (see ``hooks``).
+    celery_app: str = ""
+    subject_scope: str = ""
+    operations_panels: tuple[tuple[str, str], ...] = ()
+    before_send: tuple[str, ...] = ("provisioning.engine.embedded.autostart",)
 
 
 _FIELDS = {f.name for f in fields(EngineSettings)}
@@ -49,8 +54,11 @@ def engine_settings() -> EngineSettings:
     unknown = set(raw) - _FIELDS
     if unknown:
         raise ValueError(f"SAGA_ENGINE has unknown keys {sorted(unknown)}; known: {sorted(_FIELDS)}")
-    if "definitions" in raw:
-        raw["definitions"] = tuple(raw["definitions"])
+    for key in ("definitions", "before_send"):
+        if key in raw:
+            raw[key] = tuple(raw[key])
+    if "operations_panels" in raw:
+        raw["operations_panels"] = tuple((title, path) for title, path in raw["operations_panels"])
     return EngineSettings(**raw)
 
 

@@ -6,18 +6,16 @@ failing task's errbacks fire anyway). The compensation path is a chain of
 compensation tasks in reverse step order, ending in the settle task.
 
 Messages carry ids only; the rows say everything else. Tasks are named, not
-imported, and sent through the project's Celery app, pinned at start-up.
-Something that must happen before a message leaves (the embedded mode
-starts its in-process worker) registers with :func:`before_send`.
+imported, and sent through the project's Celery app (``hooks.celery_app``).
+What must happen before a message leaves (the embedded mode starts its
+in-process worker) is ``hooks.before_send``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from celery import chain, current_app
 
-from provisioning.engine import eager
+from provisioning.engine import eager, hooks
 from provisioning.engine.compensation import compensation_owed
 
 STEP_TASK = "provisioning.step.{name}"
@@ -27,37 +25,19 @@ COMPENSATION_CRASHED_TASK = "provisioning.compensation_crashed"
 SETTLE_TASK = "provisioning.settle_saga"
 SWEEP_TASK = "provisioning.sweep_stalled_sagas"
 
-_before_send: list[Callable[[], None]] = []
-# The project's Celery app, pinned when Django starts (apps.ready): another
-# app created later in the same process (a benchmark's own, say) becomes
-# Celery's "current" one, and messages must not follow it.
-_app = None
-
-
-def use_app(app) -> None:
-    global _app
-    _app = app
-
 
 def app():
-    return _app or current_app._get_current_object()
-
-
-_celery = app
-
-
-def before_send(callback: Callable[[], None]) -> None:
-    if callback not in _before_send:
-        _before_send.append(callback)
+    """The project's Celery app (``SAGA_ENGINE["celery_app"]``), else Celery's current one."""
+    return hooks.celery_app() or current_app._get_current_object()
 
 
 def forward_chain(saga_id, step_names: list[str], from_index: int = 0):
     signatures = []
     for index in range(from_index, len(step_names)):
-        sig = _celery().signature(
+        sig = app().signature(
             STEP_TASK.format(name=step_names[index]), args=(str(saga_id), index), immutable=True
         )
-        sig.link_error(_celery().signature(STEP_FAILED_TASK, args=(str(saga_id), index)))
+        sig.link_error(app().signature(STEP_FAILED_TASK, args=(str(saga_id), index)))
         signatures.append(sig)
     return chain(*signatures)
 
@@ -74,12 +54,10 @@ def compensation_chain(saga_id, steps: list[tuple[int, str]]):
     """``steps`` are (index, name) pairs; they run in reverse index order."""
     signatures = []
     for index, name in sorted(steps, reverse=True):
-        sig = _celery().signature(
-            COMPENSATE_TASK.format(name=name), args=(str(saga_id), index), immutable=True
-        )
-        sig.link_error(_celery().signature(COMPENSATION_CRASHED_TASK, args=(str(saga_id), index)))
+        sig = app().signature(COMPENSATE_TASK.format(name=name), args=(str(saga_id), index), immutable=True)
+        sig.link_error(app().signature(COMPENSATION_CRASHED_TASK, args=(str(saga_id), index)))
         signatures.append(sig)
-    signatures.append(_celery().signature(SETTLE_TASK, args=(str(saga_id),), immutable=True))
+    signatures.append(app().signature(SETTLE_TASK, args=(str(saga_id),), immutable=True))
     return chain(*signatures)
 
 
@@ -96,14 +74,14 @@ def send_compensation(saga_id) -> None:
 
 
 def send_sweep() -> None:
-    _celery().send_task(SWEEP_TASK)
+    app().send_task(SWEEP_TASK)
 
 
 def _eager() -> bool:
     # Celery's eager chains cannot run a saga (see ``eager``).
-    return bool(_celery().conf.task_always_eager)
+    return bool(app().conf.task_always_eager)
 
 
 def _prepare() -> None:
-    for callback in _before_send:
+    for callback in hooks.before_send():
         callback()

@@ -2,19 +2,19 @@
 
 Sagas by status, the ``compensation_failed`` queue (each with what could not
 be undone and a Retry button), stalled sagas (with Resume), recent
-rollbacks with where they failed, and the DigitalOcean budget once the
-budget module exists. A fixed number of queries whatever the row counts;
+rollbacks with where they failed, and the panels the clients add (the
+DigitalOcean budget). A fixed number of queries whatever the row counts;
 each list is capped, with a link to the full list in the saga admin.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from django.db.models import Count
 from django.utils import timezone
 
+from provisioning.engine import hooks
 from provisioning.engine.display.saga_page import status_pill, subject_label
 from provisioning.engine.display.saga_summary import format_age, step_stories, summary_of
 from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga, SagaStatus, StepStatus
@@ -24,14 +24,6 @@ from provisioning.engine.sweeper import stalled_sagas
 
 LIST_LIMIT = 50
 RECENT = timedelta(hours=24)
-# Status panels the engine's clients add to the page (the provider budget):
-# a title and a function returning a (nested) dict. The engine names none.
-_panels: list[tuple[str, Callable[[], dict]]] = []
-
-
-def add_status_panel(title: str, status: Callable[[], dict]) -> None:
-    if (title, status) not in _panels:
-        _panels.append((title, status))
 
 
 def _row(saga, now):
@@ -59,10 +51,10 @@ def status_counts() -> list[tuple[str, int]]:
 
 
 def panels() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Each added panel's title and its status as rows; a status that cannot
+    """Each panel's title (``SAGA_ENGINE["operations_panels"]``) and its status as rows; a status that cannot
     be read (its store is down) says why instead of breaking the page."""
     shown = []
-    for title, status in _panels:
+    for title, status in hooks.operations_panels():
         try:
             shown.append((title, status_rows(status())))
         except Exception as exc:
