@@ -8,7 +8,8 @@ ignores its countdown and recurses (a polling step hits RecursionError).
 So in eager mode the engine does not hand chains to Celery: it runs the same
 direction functions the tasks run, in order, here, waiting out each
 countdown (bounded by the step's deadline or retry budget, as with a
-worker), and compensates on failure exactly as the errback would.
+worker), and turns the saga around on failure through the same function the tasks
+use (``turnaround.compensation_due``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from provisioning.engine.forward import step_run
 from provisioning.engine.logs import saga_log
 from provisioning.engine.outcome import Next
 from provisioning.engine.settle import saga_settle
-from provisioning.engine.turnaround import saga_step_failed
+from provisioning.engine.turnaround import compensation_due
 
 
 def run_forward(saga_id, step_count: int, from_index: int = 0) -> None:
@@ -30,10 +31,7 @@ def run_forward(saga_id, step_count: int, from_index: int = 0) -> None:
         outcome = _until_done(step_run, saga_id, index)
         if outcome.next is Next.CONTINUE:
             continue
-        failed = outcome.next is Next.FAIL
-        if outcome.next is Next.COMPENSATE or (
-            failed and saga_step_failed(saga_id=saga_id, index=index, error=outcome.error)
-        ):
+        if compensation_due(saga_id=saga_id, index=index, outcome=outcome):
             run_compensation(saga_id, compensation_owed(saga_id))
         return
 

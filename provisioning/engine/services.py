@@ -1,6 +1,8 @@
 """The engine's services, what its clients call: start a saga, cancel it,
 resume it, retry its compensation. Writes are atomic; messages leave only
-after commit."""
+after commit. A start's or a cancel's message that the broker refuses is
+left to the sweeper; a resume's or a retry's refusal is raised (the sweeper
+and the operator must know it did not leave)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,9 @@ _G, _T = SagaStatus, StepStatus
 
 def saga_start(*, kind: str, context: dict, subject=None) -> Saga:
     """Create the saga and its step rows and send its chain once the
-    surrounding transaction commits (inside the caller's, if any).
+    surrounding transaction commits (inside the caller's, if any). A broker
+    that refuses that first message leaves the saga to the sweeper
+    (``wiring.send_after_commit``): the caller need not handle it.
 
     ``subject`` (a model instance, or a ``(type, id)`` pair) is what the saga
     acts on: the database refuses a second live saga on the same subject.
@@ -48,7 +52,7 @@ def saga_start(*, kind: str, context: dict, subject=None) -> Saga:
         SagaEvent.objects.create(
             saga=saga, event=SagaEventName.SAGA_STARTED, detail={"kind": kind, "steps": names}
         )
-        transaction.on_commit(lambda: wiring.send_forward(saga.id, names))
+        wiring.send_after_commit(saga.id, lambda: wiring.send_forward(saga.id, names))
     return saga
 
 
@@ -66,7 +70,7 @@ def saga_request_cancel(*, saga: Saga) -> Saga:
             SagaEvent.objects.create(saga=saga, event=SagaEventName.CANCEL_REQUESTED)
     untouched = saga.status == _G.PENDING and not saga.steps.exclude(status=_T.PENDING).exists()
     if untouched and saga_begin_compensation(saga_id=saga.id, error="cancelled on request", cancelled=True):
-        transaction.on_commit(lambda: wiring.send_compensation(saga.id))
+        wiring.send_after_commit(saga.id, lambda: wiring.send_compensation(saga.id))
     saga.refresh_from_db()
     return saga
 

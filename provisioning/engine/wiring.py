@@ -13,7 +13,12 @@ in-process worker) is ``hooks.before_send``.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from celery import chain, current_app
+from django.db import transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from provisioning.engine import eager, hooks
 from provisioning.engine.compensation import compensation_owed
@@ -24,6 +29,8 @@ STEP_FAILED_TASK = "provisioning.step_failed"
 COMPENSATION_CRASHED_TASK = "provisioning.compensation_crashed"
 SETTLE_TASK = "provisioning.settle_saga"
 SWEEP_TASK = "provisioning.sweep_stalled_sagas"
+
+log = logging.getLogger("provisioning.engine")
 
 
 def app():
@@ -71,6 +78,29 @@ def send_compensation(saga_id) -> None:
         return
     _prepare()
     compensation_chain(saga_id, owed).apply_async()
+
+
+def send_after_commit(saga_id, send: Callable[[], None]) -> None:
+    """Run ``send`` once the surrounding transaction commits (at the end of
+    the outermost atomic block, or now outside one).
+
+    A broker that refuses the message then cannot undo what committed: the
+    rows say the saga is unfinished, and the sweeper sends it once it counts
+    as stalled. So the refusal is logged, not raised: the caller's request
+    succeeded. (Inside the transaction nothing is sent, so a broker outage
+    cannot fail the caller's unit of work either.)"""
+
+    def send_or_leave_to_the_sweeper() -> None:
+        try:
+            send()
+        except KombuOperationalError as exc:
+            log.warning(
+                "saga=%s step=- committed; its message was not sent (broker: %s), the sweeper sends it",
+                saga_id,
+                type(exc).__name__,
+            )
+
+    transaction.on_commit(send_or_leave_to_the_sweeper)
 
 
 def send_sweep() -> None:
