@@ -45,11 +45,11 @@ def run_compensation(saga_id, steps: list[tuple[int, str]]) -> None:
 
 def _until_done(run, saga_id, index: int):
     """Run a direction's function until it stops asking to be retried."""
-    task_id = f"inline-{uuid.uuid4().hex[:12]}"
+    task_id = f"eager-{uuid.uuid4().hex[:12]}"
     for tries in range(100_000):
         outcome = run(saga_id=saga_id, index=index, owner=owners.this_run(task_id=task_id, tries=tries))
         if outcome.next is not Next.RETRY:
             return outcome
-        saga_log(saga_id).debug("inline: step %s again in %.2fs", index, outcome.countdown)
+        saga_log(saga_id).debug("eager: step %s again in %.2fs", index, outcome.countdown)
         time.sleep(outcome.countdown)
     raise RuntimeError(f"saga {saga_id} step {index} retried without end")

@@ -1,6 +1,6 @@
 """Saga definitions by kind and version.
 
-Definitions are named by dotted path in the engine config's ``definitions``
+Definitions are named by dotted path in the engine settings' ``definitions``
 and loaded lazily, so importing the engine never imports every step (and a
 definition that fails to import only breaks its own kind, loudly).
 
@@ -111,9 +111,3 @@ def _lookup(kind: str, version: int | None) -> SagaDefinition | None:
     with _lock:
         version = version if version is not None else _latest.get(kind)
         return _definitions.get((kind, version))
-
-
-def all_definitions() -> list[SagaDefinition]:
-    load_configured()
-    with _lock:
-        return list(_definitions.values())

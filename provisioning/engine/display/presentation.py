@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.utils import timezone
-
 from provisioning.engine.models import Saga, SagaStep, StepStatus
 
 _T = StepStatus
@@ -51,12 +49,3 @@ def step_duration(step: SagaStep, *, at: datetime | None = None) -> float | None
     if end is None:
         return None
     return (end - step.started_at).total_seconds()
-
-
-def saga_duration(saga: Saga, *, at: datetime | None = None) -> float | None:
-    end = saga.finished_at or at
-    return None if end is None else (end - saga.created_at).total_seconds()
-
-
-def now() -> datetime:
-    return timezone.now()
