@@ -19,8 +19,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from arcadia.outages import RETRY_AFTER_SECONDS, outage_body, outage_service
-from provisioning.engine.errors import SagaOperationRefused
-from provisioning.engine.transitions import IllegalTransition
+from provisioning.engine import IllegalTransition, SagaOperationRefused
 
 logger = logging.getLogger(__name__)
 

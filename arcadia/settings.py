@@ -227,7 +227,7 @@ ARCADIA_EXTRA_SAGA_DEFINITIONS = env.list("ARCADIA_EXTRA_SAGA_DEFINITIONS", defa
 ARCADIA_STEP_LEASE_SECONDS = env.float("ARCADIA_STEP_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 ARCADIA_SWEEP_INTERVAL = env.float("ARCADIA_SWEEP_INTERVAL", default=60.0)
 FLOWER_URL = env.str("FLOWER_URL", default="")
-# The engine reads its settings from this one dict (provisioning/engine/config.py).
+# The engine reads its settings from this one dict (provisioning/engine/settings.py).
 SAGA_ENGINE = {
     "definitions": [*ARCADIA_SAGA_DEFINITIONS, *ARCADIA_EXTRA_SAGA_DEFINITIONS],
     "lease_seconds": ARCADIA_STEP_LEASE_SECONDS,
@@ -240,6 +240,12 @@ SAGA_ENGINE = {
     "embedded": ARCADIA_EMBEDDED_WORKER,
     "embedded_autostart": ARCADIA_EMBEDDED_AUTOSTART,
     "flower_url": FLOWER_URL,
+    # What the project provides the engine, by dotted path (provisioning/engine/hooks.py).
+    "celery_app": "arcadia.celery.app",
+    # Tenants' users see the sagas of their own deployments (staff see all).
+    "subject_scope": "deployments.selectors.saga_subjects_visible_to",
+    # The operations page shows what is left of the provider's limit.
+    "operations_panels": [("DigitalOcean budget", "inventory.budget.budget_status")],
 }
 # --- reconciliation (issue 16; deployments/reconcile.py) -------------------------
 ARCADIA_RECONCILE_INTERVAL = env.float("ARCADIA_RECONCILE_INTERVAL", default=900.0)

@@ -11,9 +11,7 @@ from django.utils.safestring import mark_safe
 
 from deployments.models import Deployment, Tenant, TenantMembership
 from deployments.selectors import DEPLOYMENT_SUBJECT
-from provisioning.engine.admin_readonly import ReadOnlyAdminMixin
-from provisioning.engine.models import SagaStatus
-from provisioning.engine.selectors import sagas_of, subject_newest_saga_status
+from provisioning.engine import ReadOnlyAdminMixin, SagaStatus, sagas_of, subject_newest_saga_status
 
 
 @admin.register(Tenant)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from provisioning.engine.transitions import StatusMachineMixin, Transitions
+from provisioning.engine import StatusMachineMixin, Transitions
 
 
 class Tenant(models.Model):

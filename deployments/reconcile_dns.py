@@ -12,7 +12,7 @@ from deployments.models import Deployment, DeploymentStatus
 from deployments.selectors import DEPLOYMENT_SUBJECT
 from inventory.models import CloudResource, ResourceStatus
 from inventory.reconcile import DnsExpectation
-from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga
+from provisioning.engine import SAGA_LIVE_STATUSES, Saga
 
 
 def dns_expectations(started: datetime) -> list[DnsExpectation]:

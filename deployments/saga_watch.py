@@ -7,7 +7,7 @@ durable log), so it shows exactly what the API and the admin would show.
 import time
 from collections.abc import Callable
 
-from provisioning.engine.models import SAGA_TERMINAL_STATUSES, Saga, SagaStep
+from provisioning.engine import SAGA_TERMINAL_STATUSES, Saga, SagaStep
 
 
 def _describe(step: SagaStep, total: int) -> str:

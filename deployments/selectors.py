@@ -9,8 +9,7 @@ from django.db.models import Q, QuerySet
 
 from arcadia.exceptions import ApplicationError, NotFoundError
 from deployments.models import Deployment, Tenant
-from provisioning.engine.models import Saga
-from provisioning.engine.selectors import as_subject_id, saga_newest_of, sagas_newest_by_subject
+from provisioning.engine import Saga, as_subject_id, saga_newest_of, sagas_newest_by_subject
 
 # How the engine names a deployment as a saga's subject.
 DEPLOYMENT_SUBJECT = Deployment._meta.label_lower

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.utils import html
 
 from deployments.selectors import deployment_current_saga
-from provisioning.engine.serializers import SagaOutputSerializer, SagaSummaryOutputSerializer
+from provisioning.engine import SagaOutputSerializer, SagaSummaryOutputSerializer
 
 DNS_LABEL_REGEX = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 # DigitalOcean slugs: regions like nyc3, sizes like s-1vcpu-1gb, images like

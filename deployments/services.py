@@ -28,9 +28,7 @@ from rest_framework.authtoken.models import Token
 from arcadia.exceptions import ApplicationError, ConflictError
 from deployments.models import Deployment, DeploymentStatus, Tenant, TenantMembership
 from inventory.selectors import cloud_resource_live_for_deployment
-from provisioning.engine.selectors import saga_live_for_subject
-from provisioning.engine.services import saga_request_cancel, saga_start
-from provisioning.engine.transitions import IllegalTransition
+from provisioning.engine import IllegalTransition, saga_live_for_subject, saga_request_cancel, saga_start
 
 PROVISION_KIND = "provision_deployment"
 TEARDOWN_KIND = "teardown_deployment"

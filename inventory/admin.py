@@ -17,7 +17,7 @@ from inventory.findings import (
     finding_mark_resolved,
 )
 from inventory.models import CloudResource, ReconcileFinding
-from provisioning.engine.admin_readonly import ReadOnlyAdminMixin
+from provisioning.engine import ReadOnlyAdminMixin
 
 # The saga admin, by URL name: inventory does not import provisioning.
 SAGA_CHANGE_URL = "admin:provisioning_saga_change"

@@ -1,6 +1,6 @@
 from django.db import models
 
-from provisioning.engine.transitions import StatusMachineMixin, Transitions
+from provisioning.engine import StatusMachineMixin, Transitions
 
 
 class Provider(models.TextChoices):

@@ -45,7 +45,7 @@ from inventory.models import (
     ResourceStatus,
 )
 from inventory.tags import ARCADIA_TAG, SAGA_TAG_PREFIX, saga_id_from_tags
-from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga
+from provisioning.engine import SAGA_LIVE_STATUSES, Saga
 
 log = logging.getLogger("inventory.reconcile")
 

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 
 from deployments.models import Deployment, Tenant, TenantMembership
 from inventory.models import CloudResource
-from provisioning.engine.models import Saga, SagaEvent, SagaStep
+from provisioning.engine import Saga, SagaEvent, SagaStep
 
 
 class TenantFactory(factory.django.DjangoModelFactory):

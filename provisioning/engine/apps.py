@@ -12,14 +12,11 @@ class EngineConfig(AppConfig):
     verbose_name = "Sagas"
 
     def ready(self):
-        # Imported for their effect: the Celery adapter subscribes to the
+        # Imported for its effect: the Celery adapter subscribes to the
         # registry (two named tasks per step) and loads the configured
-        # definitions; the embedded mode starts its in-process worker before
-        # the first message leaves.
-        from celery import current_app
+        # definitions.
+        from provisioning.engine import tasks  # noqa: F401
 
-        from provisioning.engine import embedded, tasks, wiring  # noqa: F401
-
-        # The project's app is Celery's current one while Django starts.
-        wiring.use_app(current_app._get_current_object())
-        wiring.before_send(embedded.autostart)
+        # The admin pages live in the display subpackage, where Django's
+        # autodiscovery (``<app>.admin``) does not look: register them here.
+        from provisioning.engine.display import admin  # noqa: F401

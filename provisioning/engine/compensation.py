@@ -14,12 +14,13 @@ from django.db import InterfaceError, OperationalError
 
 from provisioning.engine import claims, registry
 from provisioning.engine.claims import Claim, Refusal, Refused
-from provisioning.engine.config import engine_config
 from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
-from provisioning.engine.logs import short_error, step_log
-from provisioning.engine.models import StepStatus
-from provisioning.engine.next import Outcome
+from provisioning.engine.events import SagaEventName
+from provisioning.engine.logs import step_log, stored_error
+from provisioning.engine.models import SagaStep, StepStatus
+from provisioning.engine.outcome import Outcome
 from provisioning.engine.policies import backoff_delay, gives_up
+from provisioning.engine.settings import engine_settings
 
 _T = StepStatus
 
@@ -40,7 +41,7 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
         step.compensate(claims.step_context(claim))
     except PermanentError as exc:
         logger.error("compensation failed permanently: %s", exc)
-        return _give_up(claim, short_error(exc))
+        return _give_up(claim, stored_error(exc))
     except NotReady as exc:
         # Waiting (a budget, a droplet still busy) is not a failed try.
         delay = exc.retry_after if exc.retry_after is not None else policy.poll_interval
@@ -49,8 +50,8 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
             claim,
             uncounted=True,
             throttled_for=throttled,
-            error=short_error(exc),
-            event_name="compensation_retrying",
+            error=stored_error(exc),
+            event_name=SagaEventName.COMPENSATION_RETRYING,
             countdown=round(delay, 2),
         )
         return Outcome.retry(delay)
@@ -61,15 +62,15 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
             logger.exception("compensation raised an undeclared error")
         tries = claim.compensation_attempts
         failing = claims.failing_for(claim)
-        default = engine_config().compensation_retry_seconds
+        default = engine_settings().compensation_retry_seconds
         if why := gives_up(policy, tries=tries, failing_for=failing, default=default):
-            return _give_up(claim, f"{why}: {short_error(exc)}")
+            return _give_up(claim, f"{why}: {stored_error(exc)}")
         delay = backoff_delay(policy, tries, getattr(exc, "retry_after", None))
         claims.release(
             claim,
             failed=True,
-            error=short_error(exc),
-            event_name="compensation_retrying",
+            error=stored_error(exc),
+            event_name=SagaEventName.COMPENSATION_RETRYING,
             countdown=round(delay, 2),
         )
         return Outcome.retry(delay)
@@ -92,3 +93,20 @@ def _refused(refused: Refused) -> Outcome:
 def _give_up(claim: Claim, error: str, *, held: bool = True) -> Outcome:
     claims.record_compensation(claim, _T.COMPENSATION_FAILED, error=error, held=held)
     return Outcome.cont()
+
+
+def compensation_owed(saga_id) -> list[tuple[int, str]]:
+    """(index, name) of every step to compensate: each that started and is
+    not undone yet (one given up on is claimed as done, so a chain goes on),
+    and each skipped one that owns the saga's failure state."""
+    rows = (
+        SagaStep.objects.filter(saga_id=saga_id)
+        .exclude(status__in=[_T.PENDING, _T.COMPENSATED])
+        .values_list("index", "name", "status", "saga__kind", "saga__version")
+    )
+    owed = []
+    for index, name, status, kind, version in rows:
+        step = registry.get_definition(kind, version).steps[index]
+        if status != _T.SKIPPED or step.compensate_if_skipped:
+            owed.append((index, name))
+    return owed

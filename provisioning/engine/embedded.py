@@ -12,9 +12,9 @@ Two ways in:
 
 - ``with embedded_worker():`` for a bounded block (the demo command, tests);
 - ``ensure_embedded_worker()`` for the life of the process. With the engine
-  config's ``embedded_autostart`` on (the default in embedded mode) it runs
-  before a saga's messages are sent (``wiring.before_send``, hooked up by the
-  app config), so ``runserver`` needs nothing else.
+  settings' ``embedded_autostart`` on (the default in embedded mode) it runs
+  before a saga's messages are sent (``autostart``, the default
+  ``before_send`` hook: see ``hooks``), so ``runserver`` needs nothing else.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from provisioning.engine import (
     tasks,  # noqa: F401
     wiring,
 )
-from provisioning.engine.config import engine_config
+from provisioning.engine.settings import engine_settings
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +70,17 @@ def ensure_embedded_worker(*, sweep_every: float | None = None, **kwargs) -> boo
             return False
         stack = contextlib.ExitStack()
         stack.enter_context(embedded_worker(**kwargs))
-        stack.enter_context(_sweeper_timer(sweep_every or engine_config().sweep_interval))
+        stack.enter_context(_sweeper_timer(sweep_every or engine_settings().sweep_interval))
         _stack = stack
     log.info("embedded Celery worker started on %s", _app().conf.broker_url)
     return True
 
 
 def autostart() -> None:
-    """What ``wiring.before_send`` runs in embedded mode with autostart on."""
-    config = engine_config()
-    if config.embedded and config.embedded_autostart:
+    """The default ``before_send`` hook: start the embedded worker when the
+    settings say embedded mode with autostart."""
+    settings = engine_settings()
+    if settings.embedded and settings.embedded_autostart:
         ensure_embedded_worker()
 
 
@@ -89,14 +90,6 @@ def _app():
 
 def embedded_worker_running() -> bool:
     return _running > 0
-
-
-def stop_embedded_worker() -> None:
-    global _stack
-    with _lock:
-        stack, _stack = _stack, None
-    if stack is not None:
-        stack.close()
 
 
 @contextlib.contextmanager

@@ -14,11 +14,13 @@ from django.db import InterfaceError, OperationalError
 
 from provisioning.engine import claims, registry
 from provisioning.engine.claims import Claim, LeaseLost, Refusal, Refused
-from provisioning.engine.config import engine_config
+from provisioning.engine.clock import now
 from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
-from provisioning.engine.logs import short_error, step_log
-from provisioning.engine.next import Outcome
+from provisioning.engine.events import SagaEventName
+from provisioning.engine.logs import step_log, stored_error
+from provisioning.engine.outcome import Outcome
 from provisioning.engine.policies import RetryPolicy, backoff_delay, gives_up
+from provisioning.engine.settings import engine_settings
 from provisioning.engine.turnaround import saga_begin_compensation
 
 
@@ -44,7 +46,7 @@ def step_run(*, saga_id, index: int, owner: str, task_id: str = "") -> Outcome:
         return _retry_later(claim, step.retry, exc)
     except PermanentError as exc:
         logger.warning("permanent error: %s", exc)
-        return Outcome.fail(short_error(exc))
+        return Outcome.fail(stored_error(exc))
     except (OperationalError, InterfaceError):
         # The database went away under the step: not the step's failure. The
         # task adapter retries on a fresh connection; the retry takes back
@@ -52,14 +54,14 @@ def step_run(*, saga_id, index: int, owner: str, task_id: str = "") -> Outcome:
         raise
     except Exception as exc:  # a bug in a step fails it like a permanent error
         logger.exception("step raised an undeclared error")
-        return Outcome.fail(short_error(exc))
+        return Outcome.fail(stored_error(exc))
     last = index == len(definition.steps) - 1
     if not claims.record_success(claim, dict(outputs), last=last):
         # The lease expired and another runner took the step over: its
         # result stands, this one is dropped (steps are idempotent).
         logger.warning("lease lost; result dropped")
         return Outcome.stop()
-    took = (claims.now() - claim.claimed_at).total_seconds() * 1000
+    took = (now() - claim.claimed_at).total_seconds() * 1000
     logger.info("succeeded in %.0f ms (attempt %d)", took, claim.attempts)
     return Outcome.cont()
 
@@ -77,18 +79,22 @@ def _retry_later(claim: Claim, policy: RetryPolicy, exc: Exception) -> Outcome:
     tries = claim.attempts - claim.polls
     failing = claims.failing_for(claim)
     if why := gives_up(
-        policy, tries=tries, failing_for=failing, default=engine_config().transient_retry_seconds
+        policy, tries=tries, failing_for=failing, default=engine_settings().transient_retry_seconds
     ):
-        return Outcome.fail(f"{why}: {short_error(exc)}")
+        return Outcome.fail(f"{why}: {stored_error(exc)}")
     delay = backoff_delay(policy, tries, getattr(exc, "retry_after", None))
     claims.release(
-        claim, failed=True, error=short_error(exc), event_name="step_retrying", countdown=round(delay, 2)
+        claim,
+        failed=True,
+        error=stored_error(exc),
+        event_name=SagaEventName.STEP_RETRYING,
+        countdown=round(delay, 2),
     )
     return Outcome.retry(delay)
 
 
 def _poll_later(claim: Claim, policy: RetryPolicy, exc: NotReady) -> Outcome:
-    waited = (claims.now() - claim.started_at).total_seconds() - claim.throttled_seconds
+    waited = (now() - claim.started_at).total_seconds() - claim.throttled_seconds
     if policy.deadline is not None and waited >= policy.deadline:
         return Outcome.fail(f"not ready after {waited:.0f}s (deadline {policy.deadline:g}s): {exc}")
     delay = exc.retry_after if exc.retry_after is not None else policy.poll_interval

@@ -24,7 +24,9 @@ class _Adapter(logging.LoggerAdapter):
         return f"saga={self.extra['saga_id']} step={self.extra['step']} {msg}", kwargs
 
 
-def short_error(exc: BaseException) -> str:
+def stored_error(exc: BaseException) -> str:
+    """The error as the ledger stores it (a step's ``last_error``, an
+    event's detail): its message, its type's name for an undeclared one."""
     text = str(exc) or type(exc).__name__
     if not isinstance(exc, StepError):
         # An undeclared exception is a bug somewhere: name its type.

@@ -13,7 +13,7 @@ class RetryPolicy:
     """How the engine retries one step (or one compensation).
 
     Transient errors are retried for ``give_up_after`` seconds from the first
-    failure of an unbroken run of them (None: the engine config's default,
+    failure of an unbroken run of them (None: the engine settings' default,
     minutes: a provider incident must not roll healthy sagas back), and, when
     set, at most ``max_attempts`` times. The delay before try n is
     ``min(backoff_max, backoff_base * 2**(n-1))`` with full jitter, or the

@@ -1,6 +1,6 @@
 """Saga definitions by kind and version.
 
-Definitions are named by dotted path in the engine config's ``definitions``
+Definitions are named by dotted path in the engine settings' ``definitions``
 and loaded lazily, so importing the engine never imports every step (and a
 definition that fails to import only breaks its own kind, loudly).
 
@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from django.utils.module_loading import import_string
 
-from provisioning.engine.config import engine_config
-from provisioning.engine.steps import SagaDefinition
+from provisioning.engine.protocol import SagaDefinition
+from provisioning.engine.settings import engine_settings
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _load(path: str) -> None:
 
 
 def configured_paths() -> list[str]:
-    return list(engine_config().definitions)
+    return list(engine_settings().definitions)
 
 
 def get_definition(kind: str, version: int | None = None) -> SagaDefinition:
@@ -111,9 +111,3 @@ def _lookup(kind: str, version: int | None) -> SagaDefinition | None:
     with _lock:
         version = version if version is not None else _latest.get(kind)
         return _definitions.get((kind, version))
-
-
-def all_definitions() -> list[SagaDefinition]:
-    load_configured()
-    with _lock:
-        return list(_definitions.values())

@@ -1,28 +1,20 @@
 """Reads of the ledger: sagas by subject, and the sagas a user may see.
 
-Who may see which subjects is the client's business: it says so once with
-:func:`set_subject_scope` (the deployments app does, from its app config);
-without one, staff see every saga and nobody else sees any.
+Who may see which subjects is the client's business: it names its scope in
+``SAGA_ENGINE["subject_scope"]`` (see :mod:`hooks`); without one, staff see
+every saga and nobody else sees any.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Cast
 
+from provisioning.engine import hooks
+from provisioning.engine.events import SUMMARY_EVENTS
 from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga, SagaEvent, SagaStep, subject_key
-from provisioning.engine.saga_summary import SUMMARY_EVENTS
-
-_scope: Callable[[object], Q] | None = None
-
-
-def set_subject_scope(scope: Callable[[object], Q]) -> None:
-    """``scope(user)`` returns a filter on Saga naming the subjects that
-    non-staff ``user`` may see (e.g. its tenants' deployments)."""
-    global _scope
-    _scope = scope
 
 
 def _steps() -> Prefetch:
@@ -36,13 +28,21 @@ def _summary_events() -> Prefetch:
     return Prefetch("events", queryset=events, to_attr="summary_events")
 
 
+def with_summary_rows(sagas: QuerySet[Saga]) -> QuerySet[Saga]:
+    """``sagas`` with what a summary of each reads, in two more queries
+    whatever their number: the steps, and the summary events as
+    ``saga.summary_events``."""
+    return sagas.prefetch_related(_steps(), _summary_events())
+
+
 def saga_list(*, user) -> QuerySet[Saga]:
     sagas = Saga.objects.prefetch_related(_steps())
     if user.is_staff:
         return sagas
-    if _scope is None:
+    scope = hooks.subject_scope()
+    if scope is None:
         return sagas.none()
-    return sagas.filter(_scope(user))
+    return sagas.filter(scope(user))
 
 
 def saga_detail_list(*, user) -> QuerySet[Saga]:
@@ -61,8 +61,8 @@ def saga_newest_of(subject, *, summary_events: bool = False) -> Saga | None:
     """The newest saga of one subject with its steps (and, for a summary,
     the events it reads): a plain ``LIMIT 1``, cheaper to build than
     :func:`sagas_newest_by_subject`'s subquery."""
-    prefetch = [_steps(), *([_summary_events()] if summary_events else [])]
-    return sagas_of(subject).prefetch_related(*prefetch).first()
+    sagas = sagas_of(subject)
+    return (with_summary_rows(sagas) if summary_events else sagas.prefetch_related(_steps())).first()
 
 
 def saga_live_for_subject(subject, *, kind: str | None = None) -> Saga | None:
@@ -87,8 +87,8 @@ def sagas_newest_by_subject(*, subject_type: str, subject_ids: Iterable) -> dict
         Saga.objects.filter(subject_type=subject_type, subject_id__in=ids)
         .annotate(newest_id=Subquery(newest))
         .filter(id=F("newest_id"))
-        .prefetch_related(_steps(), _summary_events())
     )
+    sagas = with_summary_rows(sagas)
     return {saga.subject_id: saga for saga in sagas}
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from provisioning.engine import presentation
-from provisioning.engine.config import engine_config
-from provisioning.engine.saga_summary import saga_summary
+from provisioning.engine.display import presentation
+from provisioning.engine.display.summaries import summary_of_saga
 
 
 class SagaStepOutputSerializer(serializers.Serializer):
@@ -85,27 +83,15 @@ class SagaSummaryOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
 
-    def _summary(self, saga):
-        # The steps and the few summary events are prefetched by the selector.
-        if getattr(saga, "_api_summary", None) is None:
-            saga._api_summary = saga_summary(
-                saga,
-                list(saga.steps.all()),
-                getattr(saga, "summary_events", []),
-                now=timezone.now(),
-                stall_timeout=engine_config().stall_timeout,
-            )
-        return saga._api_summary
-
     def get_progress(self, saga) -> str:
-        return self._summary(saga).progress
+        return summary_of_saga(saga).progress
 
     @extend_schema_field(FailedStepOutputSerializer(allow_null=True))
     def get_failed_step(self, saga):
-        failed = self._summary(saga).failed_step
+        failed = summary_of_saga(saga).failed_step
         if failed is None:
             return None
         return {"index": failed.index, "name": failed.name, "error": failed.error}
 
     def get_stalled(self, saga) -> bool:
-        return self._summary(saga).stalled
+        return summary_of_saga(saga).stalled

@@ -1,14 +1,17 @@
 """The engine's services, what its clients call: start a saga, cancel it,
 resume it, retry its compensation. Writes are atomic; messages leave only
-after commit."""
+after commit. A start's or a cancel's message that the broker refuses is
+left to the sweeper; a resume's or a retry's refusal is raised (the sweeper
+and the operator must know it did not leave)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
 from provisioning.engine import registry, wiring
-from provisioning.engine.claims import now
+from provisioning.engine.clock import now
 from provisioning.engine.errors import SagaOperationRefused
+from provisioning.engine.events import SagaEventName
 from provisioning.engine.models import (
     SAGA_LIVE_STATUSES,
     Saga,
@@ -25,7 +28,9 @@ _G, _T = SagaStatus, StepStatus
 
 def saga_start(*, kind: str, context: dict, subject=None) -> Saga:
     """Create the saga and its step rows and send its chain once the
-    surrounding transaction commits (inside the caller's, if any).
+    surrounding transaction commits (inside the caller's, if any). A broker
+    that refuses that first message leaves the saga to the sweeper
+    (``wiring.send_after_commit``): the caller need not handle it.
 
     ``subject`` (a model instance, or a ``(type, id)`` pair) is what the saga
     acts on: the database refuses a second live saga on the same subject.
@@ -44,8 +49,10 @@ def saga_start(*, kind: str, context: dict, subject=None) -> Saga:
             context=dict(context),
         )
         SagaStep.objects.bulk_create(SagaStep(saga=saga, index=i, name=name) for i, name in enumerate(names))
-        SagaEvent.objects.create(saga=saga, event="saga_started", detail={"kind": kind, "steps": names})
-        transaction.on_commit(lambda: wiring.send_forward(saga.id, names))
+        SagaEvent.objects.create(
+            saga=saga, event=SagaEventName.SAGA_STARTED, detail={"kind": kind, "steps": names}
+        )
+        wiring.send_after_commit(saga.id, lambda: wiring.send_forward(saga.id, names))
     return saga
 
 
@@ -60,10 +67,10 @@ def saga_request_cancel(*, saga: Saga) -> Saga:
             raise SagaOperationRefused(f"A {saga.status} saga cannot be cancelled.")
         if not saga.cancel_requested:
             Saga.objects.filter(id=saga.id).update(cancel_requested=True, updated_at=now())
-            SagaEvent.objects.create(saga=saga, event="cancel_requested")
+            SagaEvent.objects.create(saga=saga, event=SagaEventName.CANCEL_REQUESTED)
     untouched = saga.status == _G.PENDING and not saga.steps.exclude(status=_T.PENDING).exists()
     if untouched and saga_begin_compensation(saga_id=saga.id, error="cancelled on request", cancelled=True):
-        transaction.on_commit(lambda: wiring.send_compensation(saga.id))
+        wiring.send_after_commit(saga.id, lambda: wiring.send_compensation(saga.id))
     saga.refresh_from_db()
     return saga
 
@@ -77,7 +84,7 @@ def saga_resume(*, saga: Saga) -> Saga:
         raise SagaOperationRefused(f"A {saga.status} saga has nothing to resume.")
     with transaction.atomic():
         Saga.objects.filter(id=saga.id).update(updated_at=now())
-        SagaEvent.objects.create(saga=saga, event="saga_resumed", detail={"status": saga.status})
+        SagaEvent.objects.create(saga=saga, event=SagaEventName.SAGA_RESUMED, detail={"status": saga.status})
         if saga.status == _G.COMPENSATING:
             transaction.on_commit(lambda: wiring.send_compensation(saga.id))
         else:
@@ -103,7 +110,7 @@ def saga_retry_compensation(*, saga: Saga) -> Saga:
         SagaStep.objects.filter(saga=saga, status=_T.COMPENSATION_FAILED).update(
             status=_T.COMPENSATING, compensation_attempts=0, lease_owner="", lease_expires_at=None
         )
-        SagaEvent.objects.create(saga=saga, event="compensation_retry_requested")
+        SagaEvent.objects.create(saga=saga, event=SagaEventName.COMPENSATION_RETRY_REQUESTED)
         transaction.on_commit(lambda: wiring.send_compensation(saga.id))
     saga.refresh_from_db()
     return saga

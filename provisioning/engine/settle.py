@@ -6,7 +6,9 @@ import logging
 
 from django.db import transaction
 
-from provisioning.engine.claims import NEEDS_COMPENSATION, event, now
+from provisioning.engine.claims import NEEDS_COMPENSATION
+from provisioning.engine.clock import now
+from provisioning.engine.events import SETTLED, event
 from provisioning.engine.logs import saga_log
 from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
 
@@ -29,6 +31,6 @@ def saga_settle(*, saga_id) -> str | None:
             status=final, finished_at=at, updated_at=at
         ):
             return None
-        event(saga_id, f"saga_{final}", at=at).save()
+        event(saga_id, SETTLED[final], at=at).save()
     saga_log(saga_id).log(logging.INFO if final == _G.COMPENSATED else logging.ERROR, "settled: %s", final)
     return final

@@ -1,5 +1,6 @@
 """Celery tasks of the saga engine: thin adapters that run one direction's
-function and act on the :class:`~provisioning.engine.next.Outcome` it returns.
+function and act on the :class:`~provisioning.engine.outcome.Outcome` it
+returns (a step that failed for good turns the saga around right here).
 
 Each step of each registered saga gets two named tasks,
 ``provisioning.step.<name>`` and ``provisioning.compensate.<name>``, so that
@@ -22,19 +23,20 @@ from provisioning.engine import owners, registry, wiring
 from provisioning.engine.compensation import compensation_run
 from provisioning.engine.forward import step_run
 from provisioning.engine.logs import log
-from provisioning.engine.next import Next, Outcome
+from provisioning.engine.outcome import Next, Outcome
+from provisioning.engine.protocol import SagaDefinition
 from provisioning.engine.settle import saga_settle
-from provisioning.engine.steps import SagaDefinition
 from provisioning.engine.sweeper import sweep_stalled_sagas as sweep
-from provisioning.engine.turnaround import saga_step_failed
+from provisioning.engine.turnaround import compensation_due, saga_step_failed
 
 # Longest wait between retries of a task whose database connection broke.
 DB_RETRY_MAX_DELAY = 30.0
 
 
 class StepFailed(Exception):
-    """Raised by a step task whose step failed for good; its errback
-    records the failure and starts compensation."""
+    """Raised by a step task whose step failed for good, after the task
+    turned the saga around itself: Celery (and Flower) record the task as
+    failed, and its errback knows there is nothing left to do."""
 
 
 def _owner(task) -> str:
@@ -43,7 +45,9 @@ def _owner(task) -> str:
     return owners.this_run(task_id=task.request.id or "", tries=task.request.retries or 0)
 
 
-def _act(task, saga_id: str, outcome: Outcome):
+def _act(task, saga_id: str, outcome: Outcome, *, compensate: bool = False):
+    """Act on a direction's outcome; ``compensate``: this run turned the saga
+    around (``turnaround.compensation_due``), so it sends the compensation."""
     if outcome.next is Next.CONTINUE:
         return
     if outcome.next is Next.RETRY:
@@ -57,15 +61,15 @@ def _act(task, saga_id: str, outcome: Outcome):
             log.warning("saga=%s step=- retry not sent, left to the sweeper: %s", saga_id, exc)
             task.request.chain = None
             return
+    # STOP, FAIL or COMPENSATE: the rest of this chain must not run from here.
+    task.request.chain = None
+    if compensate:
+        transaction.on_commit(lambda: wiring.send_compensation(saga_id))
     if outcome.next is Next.FAIL:
         raise StepFailed(outcome.error)
-    # STOP, or COMPENSATE: the rest of this chain must not run from here.
-    task.request.chain = None
-    if outcome.next is Next.COMPENSATE:
-        transaction.on_commit(lambda: wiring.send_compensation(saga_id))
 
 
-def _guarded(task, saga_id: str, index: int, call) -> Outcome:
+def _guarded(task, saga_id: str, index: int, call):
     """Run an engine call; a broken database connection (a restart, a
     failover, a connection reused too long) is not the step's failure, so
     the task is retried on a fresh connection rather than failed into
@@ -77,24 +81,31 @@ def _guarded(task, saga_id: str, index: int, call) -> Outcome:
         log.warning("saga=%s step=%s database unavailable, retrying: %s", saga_id, index, exc)
         with contextlib.suppress(Exception):
             connection.close()  # Django opens a new one on next use
-        return Outcome.retry(min(DB_RETRY_MAX_DELAY, 0.5 * 2 ** min(task.request.retries, 10)))
+        return Outcome.retry(min(DB_RETRY_MAX_DELAY, 0.5 * 2 ** min(task.request.retries, 10))), False
 
 
 def run_step(self, saga_id: str, index: int):
     def call():
         try:
-            return step_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id)
+            outcome = step_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id)
         except SoftTimeLimitExceeded:
-            return Outcome.fail(f"step exceeded its soft time limit ({self.soft_time_limit or 'default'}s)")
+            limit = self.soft_time_limit or "default"
+            outcome = Outcome.fail(f"step exceeded its soft time limit ({limit}s)")
+        # A failure the engine knows turns the saga around here, inside the
+        # guard (a database outage retries the task), not in the errback.
+        return outcome, compensation_due(saga_id=saga_id, index=index, outcome=outcome)
 
-    return _act(self, saga_id, _guarded(self, saga_id, index, call))
+    outcome, compensate = _guarded(self, saga_id, index, call)
+    return _act(self, saga_id, outcome, compensate=compensate)
 
 
 def run_compensation(self, saga_id: str, index: int):
     def call():
-        return compensation_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id)
+        outcome = compensation_run(saga_id=saga_id, index=index, owner=_owner(self), task_id=self.request.id)
+        return outcome, False  # a compensation only goes on, stops or retries
 
-    return _act(self, saga_id, _guarded(self, saga_id, index, call))
+    outcome, _ = _guarded(self, saga_id, index, call)
+    return _act(self, saga_id, outcome)
 
 
 _registered: set[str] = set()
@@ -115,9 +126,12 @@ def register_step_tasks(definition: SagaDefinition) -> None:
 
 @shared_task(name=wiring.STEP_FAILED_TASK)
 def step_failed(request, exc, traceback, saga_id: str, index: int):
-    """Errback of a step task. Celery runs it inline in the failing worker
-    (its signature takes the request first); it must stay small and safe
-    to run twice."""
+    """Errback of a step task, for what only Celery sees: the task died (a
+    hard time limit, a lost worker) or the engine itself raised. Celery runs
+    it inline in the failing worker (its signature takes the request
+    first); it must stay small and safe to run twice."""
+    if isinstance(exc, StepFailed):
+        return  # the task turned the saga around before it raised
     if isinstance(exc, KombuOperationalError):
         # The broker refused a message, not the step: Celery (5.7) fails a
         # task whose next chain message cannot be sent, after the step
@@ -126,7 +140,7 @@ def step_failed(request, exc, traceback, saga_id: str, index: int):
         # healthy deployments on a Redis blip (make chaos, redis drill).
         log.warning("saga=%s step=%s next message not sent, left to the sweeper: %s", saga_id, index, exc)
         return
-    error = str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
+    error = f"{type(exc).__name__}: {exc}"
     if saga_step_failed(saga_id=saga_id, index=index, error=error[:2000]):
         transaction.on_commit(lambda: wiring.send_compensation(saga_id))
 

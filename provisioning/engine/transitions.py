@@ -34,10 +34,6 @@ class Transitions:
         """Every status from which ``target`` may be reached (sorted, stable)."""
         return sorted(source for source, targets in self._allowed.items() if target in targets)
 
-    def terminal(self, statuses: Iterable[str]) -> list[str]:
-        """The statuses with no way out."""
-        return sorted(s for s in statuses if not self._allowed.get(s))
-
 
 class StatusMachineMixin:
     """``transition_to`` for a model with a ``status`` field and ``TRANSITIONS``."""

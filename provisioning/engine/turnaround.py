@@ -1,5 +1,11 @@
 """Turning a saga around: a failed step or a cancel starts compensation.
 
+Both runners (the Celery tasks and eager mode) act on a forward run's end
+through :func:`compensation_due`, so a step that failed for good and a
+cancel take the same road; the step task's errback calls
+:func:`saga_step_failed` only for what Celery alone saw (a task killed by
+its time limit, a lost worker).
+
 Everything here is safe to run twice (an errback fires twice when a hard
 time limit kills a task): the saga moves to ``compensating`` with a
 conditional UPDATE, and only the call that moved it returns True, which
@@ -10,11 +16,25 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from provisioning.engine.claims import event, now
+from provisioning.engine.clock import now
+from provisioning.engine.events import SagaEventName, event
 from provisioning.engine.logs import saga_log
 from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
+from provisioning.engine.outcome import Next, Outcome
 
 _T, _G = StepStatus, SagaStatus
+
+
+def compensation_due(*, saga_id, index: int, outcome: Outcome) -> bool:
+    """Whether the forward run of step ``index`` that returned ``outcome``
+    ended with the saga turned around, so its runner sends the compensation
+    chain: a cancel has already moved it (COMPENSATE); a step that failed for
+    good (FAIL) moves it here, once."""
+    if outcome.next is Next.COMPENSATE:
+        return True
+    if outcome.next is Next.FAIL:
+        return saga_step_failed(saga_id=saga_id, index=index, error=outcome.error)
+    return False
 
 
 def saga_step_failed(*, saga_id, index: int, error: str) -> bool:
@@ -34,7 +54,7 @@ def saga_step_failed(*, saga_id, index: int, error: str) -> bool:
                 lease_expires_at=None,
             )
             if failed:
-                event(saga_id, "step_failed", step_id=step.id, at=at, error=error).save()
+                event(saga_id, SagaEventName.STEP_FAILED, step_id=step.id, at=at, error=error).save()
         return saga_begin_compensation(saga_id=saga_id, error=error)
 
 
@@ -54,7 +74,7 @@ def saga_begin_compensation(*, saga_id, error: str, cancelled: bool = False) -> 
         SagaStep.objects.filter(saga_id=saga_id, status=_T.PENDING).update(status=_T.SKIPPED)
         # Compensations count their own transient failures from scratch.
         SagaStep.objects.filter(saga_id=saga_id).exclude(retrying_since=None).update(retrying_since=None)
-        name = "saga_cancelled" if cancelled else "saga_compensating"
+        name = SagaEventName.SAGA_CANCELLED if cancelled else SagaEventName.SAGA_COMPENSATING
         event(saga_id, name, at=at, error=error).save()
     saga_log(saga_id).warning("compensating: %s", error)
     return True

@@ -10,8 +10,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from provisioning.engine import PermanentError
-from provisioning.engine.transitions import IllegalTransition
+from provisioning.engine import IllegalTransition, PermanentError
 
 
 @contextmanager

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from provisioning.engine.selectors import sagas_of
+from provisioning.engine import sagas_of
 from tests import factories
 
 pytestmark = pytest.mark.django_db

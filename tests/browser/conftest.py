@@ -148,7 +148,7 @@ def has_horizontal_scroll(tab) -> bool:
 def saga_worker(transactional_db, sim, settings):
     """The engine's embedded worker running the real provisioning saga against
     the simulator, with fast polling (as the provisioning tests run it)."""
-    from provisioning.engine.embedded import embedded_worker
+    from provisioning.engine import embedded_worker
     from tests.support.embedded import quiesce
 
     settings.ARCADIA_DROPLET_POLL_INTERVAL = 0.1
@@ -164,7 +164,7 @@ def rolled_back_saga(saga_worker, sim):
     """A provisioning saga that failed for good at DNS (an A record refused
     with 422) and rolled back: the issue's example."""
     from deployments.services import deployment_provision_context
-    from provisioning.engine.services import saga_start
+    from provisioning.engine import saga_start
     from tests import factories
     from tests.provisioning import helpers as h
 

@@ -4,7 +4,7 @@ failed one marked, everything fits 1280 px, and no page logs an error."""
 
 import pytest
 
-from provisioning.engine.models import SagaStatus
+from provisioning.engine import SagaStatus
 from tests.browser.conftest import has_horizontal_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,7 +70,7 @@ def test_saga_list_says_where_it_failed(operator_page, live_server, rolled_back_
 
 def test_running_saga_is_drawn_up_to_now(operator_page, live_server, saga_worker, sim, seen, screenshot):
     from deployments.services import deployment_provision_context
-    from provisioning.engine.services import saga_start
+    from provisioning.engine import saga_start
     from tests import factories
     from tests.provisioning import helpers as h
 

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentStatus
 from dosim.ratelimit import most_in_any_window
-from provisioning.engine.models import SagaStatus
+from provisioning.engine import SagaStatus
 from tests import factories
 from tests.provisioning import helpers as h
 

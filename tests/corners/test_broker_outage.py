@@ -17,8 +17,7 @@ import pytest
 
 from deployments import services
 from deployments.models import Deployment, DeploymentStatus
-from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
-from provisioning.engine.selectors import sagas_of
+from provisioning.engine import Saga, SagaStatus, SagaStep, StepStatus, sagas_of
 from tests import factories
 from tests.support.broker_servers import private_broker
 from tests.support.waiting import wait_for

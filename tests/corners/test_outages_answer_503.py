@@ -14,9 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentStatus
-from provisioning.engine.models import SagaStatus
-from provisioning.engine.selectors import sagas_of
-from provisioning.engine.sweeper import sweep_stalled_sagas
+from provisioning.engine import SagaStatus, sagas_of, sweep_stalled_sagas
 from tests import factories
 from tests.support.broker_servers import free_port
 from tests.support.worker import _switch_broker

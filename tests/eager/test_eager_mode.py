@@ -8,7 +8,7 @@ from celery import current_app
 
 from deployments.models import Deployment, DeploymentStatus
 from inventory.models import CloudResource, ResourceStatus
-from provisioning.engine.models import Saga, SagaStatus
+from provisioning.engine import Saga, SagaStatus
 from tests.provisioning import helpers as h
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

@@ -3,9 +3,7 @@ process (the embedded worker on memory://), on the real PostgreSQL."""
 
 import pytest
 
-from provisioning.engine import registry
-from provisioning.engine.embedded import embedded_worker
-from provisioning.engine.models import SagaEvent
+from provisioning.engine import SagaEvent, embedded_worker, registry
 from tests.support.embedded import quiesce
 from tests.support.fake_steps import FIVE_STEPS, OWNED_FIVE, PATIENT_FIVE
 from tests.support.waiting import wait_for, wait_terminal  # noqa: F401 - re-exported to the tests

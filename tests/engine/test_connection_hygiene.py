@@ -4,8 +4,7 @@ connection state must not swallow the next tasks' writes."""
 from django.db import connection
 
 from arcadia.celery import app
-from provisioning.engine.models import SagaStatus
-from provisioning.engine.services import saga_start
+from provisioning.engine import SagaStatus, saga_start
 from tests.engine.conftest import wait_terminal
 
 

@@ -11,7 +11,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from provisioning.engine import tasks, wiring
 from provisioning.engine.forward import step_run
 from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
-from provisioning.engine.next import Next
+from provisioning.engine.outcome import Next
 from provisioning.engine.services import saga_request_cancel, saga_start
 from provisioning.engine.sweeper import sweep_stalled_sagas
 from provisioning.engine.turnaround import saga_step_failed

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from provisioning.engine import claims, claims_sql
-from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
+from provisioning.engine import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus, claims
+from provisioning.engine.claims import postgresql
 from tests.engine.test_delivery import _rows_only
 
 
@@ -33,7 +33,7 @@ def _saga_mid_way():
 
 
 def test_a_step_transition_costs_two_round_trips_on_postgresql(transactional_db, fake_definition):
-    assert claims_sql.available()
+    assert postgresql.available()
     saga = _saga_mid_way()
 
     last = saga.steps.count() - 1
@@ -76,7 +76,7 @@ def test_the_portable_path_used_off_postgresql_stays_within_five_statements(
 ):
     # SQLite (the embedded mode) has no data-modifying CTEs: the engine reads,
     # then records in one transaction. Exercised here on PostgreSQL.
-    monkeypatch.setattr(claims_sql, "available", lambda: False)
+    monkeypatch.setattr(postgresql, "available", lambda: False)
     saga = _saga_mid_way()
 
     last = saga.steps.count() - 1

@@ -3,9 +3,8 @@ index, transient retries, polling, broken compensations and retry."""
 
 import pytest
 
-from provisioning.engine.models import Saga, SagaStatus, StepStatus
-from provisioning.engine.presentation import saga_progress
-from provisioning.engine.services import saga_retry_compensation, saga_start
+from provisioning.engine import Saga, SagaStatus, StepStatus, saga_retry_compensation, saga_start
+from provisioning.engine.display.presentation import saga_progress
 from tests.engine.conftest import fake_trail, wait_terminal
 
 NAMES = [f"s{i}" for i in range(5)]

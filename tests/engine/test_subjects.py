@@ -6,9 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from provisioning.engine.models import Saga, SagaStatus
-from provisioning.engine.selectors import saga_live_for_subject, sagas_of
-from provisioning.engine.services import saga_start
+from provisioning.engine import Saga, SagaStatus, saga_live_for_subject, saga_start, sagas_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from deployments.models import DeploymentStatus
-from provisioning.engine.models import SagaStatus
+from provisioning.engine import SagaStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,7 @@ import pytest
 
 from deployments.models import Deployment, DeploymentStatus
 from inventory.models import CloudResource, ResourceStatus
-from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
-from provisioning.engine.transitions import IllegalTransition
+from provisioning.engine import IllegalTransition, Saga, SagaStatus, SagaStep, StepStatus
 
 D, R, G, T = DeploymentStatus, ResourceStatus, SagaStatus, StepStatus
 

@@ -19,8 +19,8 @@ SCRIPT = """
 import json, time
 import django
 django.setup()
-from provisioning.engine.models import SAGA_TERMINAL_STATUSES, Saga
-from provisioning.engine.services import saga_start
+from provisioning.engine import SAGA_TERMINAL_STATUSES, Saga
+from provisioning.engine import saga_start
 from provisioning.engine.embedded import embedded_worker_running
 
 started = [

@@ -3,9 +3,7 @@ PostgreSQL: happy path, compensation, and a worker SIGKILLed mid-step."""
 
 import pytest
 
-from provisioning.engine.models import SagaStatus, SagaStep, StepStatus
-from provisioning.engine.services import saga_start
-from provisioning.engine.sweeper import sweep_stalled_sagas
+from provisioning.engine import SagaStatus, SagaStep, StepStatus, saga_start, sweep_stalled_sagas
 from tests.engine.conftest import fake_trail, wait_for, wait_terminal
 
 pytestmark = pytest.mark.integration

@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from provisioning.engine.models import SagaStatus
-from provisioning.engine.services import saga_start
+from provisioning.engine import SagaStatus, saga_start
 from tests.support import worker as worker_support
 from tests.support.waiting import wait_terminal
 

@@ -6,7 +6,7 @@ import pytest
 
 from deployments.models import Deployment, DeploymentStatus
 from inventory.models import CloudResource, ResourceStatus
-from provisioning.engine.models import SagaStatus
+from provisioning.engine import SagaStatus
 from tests.provisioning import helpers as h
 
 pytestmark = pytest.mark.integration

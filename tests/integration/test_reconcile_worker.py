@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from deployments.models import Deployment, DeploymentStatus
 from deployments.reconcile import reconcile_pass
 from inventory.models import CloudResource, FindingKind, FindingResolution, ReconcileFinding
-from provisioning.engine.models import SagaStatus
+from provisioning.engine import SagaStatus
 from tests import factories
 from tests.provisioning import helpers as h
 

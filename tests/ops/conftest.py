@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from provisioning.engine.models import Saga, SagaStatus, StepStatus
+from provisioning.engine import Saga, SagaStatus, StepStatus
 from tests import factories
 from tests.support import worker as worker_support
 

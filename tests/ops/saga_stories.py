@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
+from provisioning.engine import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
 from provisioning.sagas import PROVISION_DEPLOYMENT
 
 T0 = dt.datetime(2026, 12, 1, 12, 0, 0, tzinfo=dt.UTC)

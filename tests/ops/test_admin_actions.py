@@ -6,10 +6,16 @@ import time
 import pytest
 from django.urls import reverse
 
-from provisioning.engine import registry, wiring
-from provisioning.engine.embedded import embedded_worker
-from provisioning.engine.models import SAGA_TERMINAL_STATUSES, Saga, SagaStatus, StepStatus
-from provisioning.engine.services import saga_start
+from provisioning.engine import (
+    SAGA_TERMINAL_STATUSES,
+    Saga,
+    SagaStatus,
+    StepStatus,
+    embedded_worker,
+    registry,
+    saga_start,
+    wiring,
+)
 from tests import factories
 from tests.support.fake_steps import FIVE_STEPS
 from tests.support.waiting import wait_for_status

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from provisioning.engine.models import Saga, SagaStatus
+from provisioning.engine import Saga, SagaStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db

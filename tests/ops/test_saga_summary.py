@@ -2,12 +2,12 @@
 
 import datetime as dt
 
-from provisioning.engine.models import SagaStatus, StepStatus
-from provisioning.engine.saga_summary import (
+from provisioning.engine import SagaStatus, StepStatus
+from provisioning.engine.display.saga_summary import (
+    brief_error,
     format_age,
     format_seconds,
     saga_summary,
-    short_error,
     step_stories,
 )
 from tests.ops.saga_stories import DNS_ERROR, Builder, ms, rolled_back_at_dns
@@ -26,7 +26,7 @@ def test_rolled_back_saga_names_failed_step_and_rollback():
     assert result.troubled and not result.stalled
     assert result.failed_step.name == "point_deployment_dns"
     assert result.progress == "0/7"
-    assert result.short_error == DNS_ERROR
+    assert result.brief_error == DNS_ERROR
 
 
 def test_each_step_keeps_both_outcomes():
@@ -91,10 +91,10 @@ def test_succeeded_saga_is_calm():
     assert result.seconds == 2.35
 
 
-def test_short_error_keeps_the_first_line_and_cuts_with_an_ellipsis():
-    assert short_error("boom\nTraceback ...") == "boom"
-    assert short_error("x" * 200, 10) == "x" * 9 + "…"
-    assert short_error("") == ""
+def test_brief_error_keeps_the_first_line_and_cuts_with_an_ellipsis():
+    assert brief_error("boom\nTraceback ...") == "boom"
+    assert brief_error("x" * 200, 10) == "x" * 9 + "…"
+    assert brief_error("") == ""
 
 
 def test_durations_read_in_the_unit_that_fits():

@@ -3,8 +3,8 @@ failed step marked, retries and polls drawn, text escaped."""
 
 import xml.etree.ElementTree as ET
 
-from provisioning.engine.models import SagaStatus, StepStatus
-from provisioning.engine.timeline import MIN_BAR, PLOT_LEFT, PLOT_RIGHT, WIDTH, saga_timeline_svg
+from provisioning.engine import SagaStatus, StepStatus
+from provisioning.engine.display.timeline import MIN_BAR, PLOT_LEFT, PLOT_RIGHT, WIDTH, saga_timeline_svg
 from tests.ops.saga_stories import DNS_ERROR, Builder, ms, rolled_back_at_dns
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -5,8 +5,7 @@ real PostgreSQL (``transactional_db``: the worker thread must see commits)."""
 import pytest
 from django.db import connection
 
-from provisioning.engine import registry
-from provisioning.engine.embedded import embedded_worker
+from provisioning.engine import embedded_worker, registry
 from tests.provisioning import faulty
 from tests.support.embedded import quiesce
 

@@ -1,6 +1,6 @@
 """Helpers for saga tests: waiting on rows, reading and faulting the simulator."""
 
-from provisioning.engine.models import SAGA_TERMINAL_STATUSES, Saga, SagaStep
+from provisioning.engine import SAGA_TERMINAL_STATUSES, Saga, SagaStep
 from tests.support.waiting import wait_for
 
 BODY = {"name": "web", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}

@@ -5,7 +5,7 @@ should spend when the droplet boots within the boot wait."""
 
 import pytest
 
-from provisioning.engine.models import SagaStatus
+from provisioning.engine import SagaStatus
 from tests.provisioning import helpers as h
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

@@ -5,9 +5,7 @@ import pytest
 
 from deployments.models import Deployment, DeploymentStatus
 from deployments.services import deployment_provision_context
-from provisioning.engine import wiring
-from provisioning.engine.models import SagaStatus, StepStatus
-from provisioning.engine.services import saga_start
+from provisioning.engine import SagaStatus, StepStatus, saga_start, wiring
 from tests import factories
 from tests.provisioning import helpers as h
 from tests.provisioning.faulty import FAULTY_KINDS

@@ -7,8 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deployments import services
 from deployments.models import Deployment, DeploymentStatus
-from provisioning.engine import PermanentError, StepContext
-from provisioning.engine.transitions import IllegalTransition
+from provisioning.engine import IllegalTransition, PermanentError, StepContext
 from provisioning.steps.activate_deployment import ActivateDeployment
 from tests import factories
 

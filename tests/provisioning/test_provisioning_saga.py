@@ -5,7 +5,7 @@ import pytest
 
 from deployments.models import Deployment, DeploymentStatus
 from inventory.models import CloudResource, ResourceStatus
-from provisioning.engine.models import Saga, SagaStatus
+from provisioning.engine import Saga, SagaStatus
 from tests.provisioning import helpers as h
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

@@ -3,7 +3,7 @@ DigitalOcean keeps answering them, without spending its retry budget."""
 
 import pytest
 
-from provisioning.engine.models import SagaStatus
+from provisioning.engine import SagaStatus
 from tests.provisioning import helpers as h
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

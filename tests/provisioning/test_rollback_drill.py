@@ -8,8 +8,7 @@ import pytest
 from deployments.models import Deployment, DeploymentStatus
 from deployments.services import deployment_provision_context
 from inventory.models import CloudResource, ResourceStatus
-from provisioning.engine.models import SagaStatus, StepStatus
-from provisioning.engine.services import saga_start
+from provisioning.engine import SagaStatus, StepStatus, saga_start
 from provisioning.sagas import PROVISION_DEPLOYMENT
 from tests import factories
 from tests.provisioning import helpers as h

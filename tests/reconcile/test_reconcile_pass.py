@@ -12,7 +12,7 @@ from django.utils import timezone
 from deployments.reconcile import reconcile_pass
 from dosim.control import droplet_ipv4
 from inventory.models import CloudResource, FindingKind, FindingResolution, ReconcileFinding, ResourceStatus
-from provisioning.engine.models import SagaStatus
+from provisioning.engine import SagaStatus
 from tests import factories
 from tests.reconcile.conftest import run_action
 

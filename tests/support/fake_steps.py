@@ -26,11 +26,11 @@ from provisioning.engine import (
     PermanentError,
     RetryPolicy,
     SagaDefinition,
+    SagaEvent,
     Step,
     StepContext,
     TransientError,
 )
-from provisioning.engine.models import SagaEvent
 
 FAST = RetryPolicy(max_attempts=4, backoff_base=0.02, backoff_max=0.1, poll_interval=0.05, deadline=30)
 

@@ -2,7 +2,7 @@
 
 import time
 
-from provisioning.engine.models import SAGA_TERMINAL_STATUSES, Saga
+from provisioning.engine import SAGA_TERMINAL_STATUSES, Saga
 
 
 def wait_for(predicate, *, timeout: float = 30.0, what: str = "condition", tick: float = 0.05):

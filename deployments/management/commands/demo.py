@@ -22,7 +22,7 @@ from deployments.services import tenant_user_create
 from dosim.control import DosimControl, droplet_ipv4
 from dosim.server import start_in_thread
 from inventory.models import CloudResource
-from provisioning.engine.embedded import embedded_worker
+from provisioning.engine import embedded_worker
 
 SPEC = {"region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64", "provision": True}
 # Someone else's record already sits at the second deployment's hostname:

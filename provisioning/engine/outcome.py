@@ -1,8 +1,8 @@
 """What a run of a step (or of its compensation) says should happen next.
 
-The directions are plain functions returning an :class:`Outcome`; the Celery
-adapter acts on it (continue the chain, stop it, retry the task, fail it,
-or send the compensation chain).
+The directions are plain functions returning an :class:`Outcome`; the runners
+(the Celery tasks, eager mode) act on it: continue the chain, stop it, retry
+the task, or turn the saga around and send the compensation chain.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ class Next(Enum):
     CONTINUE = "continue"  # done (or nothing to do): the chain goes on
     STOP = "stop"  # the chain must not go on from here
     RETRY = "retry"  # run this task again after ``countdown``
-    FAIL = "fail"  # the step failed for good: raise, the errback compensates
+    FAIL = "fail"  # the step failed for good: turnaround.compensation_due turns the saga around
     COMPENSATE = "compensate"  # this run turned the saga around: send its compensation
 
 

@@ -16,7 +16,7 @@ from django.dispatch import receiver
 
 
 @dataclass(frozen=True)
-class EngineConfig:
+class EngineSettings:
     # Saga definitions by dotted path: the one thing resolved by name.
     definitions: tuple[str, ...] = ()
     # A claimed step belongs to its runner until the lease expires; it must
@@ -36,25 +36,33 @@ class EngineConfig:
     embedded_autostart: bool = False
     # Where the admin links a step's Celery task (empty: no link).
     flower_url: str = ""
+    # What the clients provide, by dotted path (see ``hooks``).
+    celery_app: str = ""
+    subject_scope: str = ""
+    operations_panels: tuple[tuple[str, str], ...] = ()
+    before_send: tuple[str, ...] = ("provisioning.engine.embedded.autostart",)
 
 
-_FIELDS = {f.name for f in fields(EngineConfig)}
+_FIELDS = {f.name for f in fields(EngineSettings)}
 
 
 @functools.cache
-def engine_config() -> EngineConfig:
+def engine_settings() -> EngineSettings:
     from django.conf import settings
 
     raw = dict(getattr(settings, "SAGA_ENGINE", {}))
     unknown = set(raw) - _FIELDS
     if unknown:
         raise ValueError(f"SAGA_ENGINE has unknown keys {sorted(unknown)}; known: {sorted(_FIELDS)}")
-    if "definitions" in raw:
-        raw["definitions"] = tuple(raw["definitions"])
-    return EngineConfig(**raw)
+    for key in ("definitions", "before_send"):
+        if key in raw:
+            raw[key] = tuple(raw[key])
+    if "operations_panels" in raw:
+        raw["operations_panels"] = tuple((title, path) for title, path in raw["operations_panels"])
+    return EngineSettings(**raw)
 
 
 @receiver(setting_changed)
 def _forget(setting, **_kwargs):
     if setting == "SAGA_ENGINE":
-        engine_config.cache_clear()
+        engine_settings.cache_clear()

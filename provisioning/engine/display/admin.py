@@ -10,7 +10,6 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,26 +20,21 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from provisioning.engine import presentation, services
-from provisioning.engine.admin_readonly import ReadOnlyAdminMixin
-from provisioning.engine.config import engine_config
-from provisioning.engine.errors import SagaOperationRefused
-from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep
-from provisioning.engine.operations import operations_context
-from provisioning.engine.saga_page import (
+from provisioning.engine.display import presentation
+from provisioning.engine.display.admin_readonly import ReadOnlyAdminMixin
+from provisioning.engine.display.operations_page import operations_context
+from provisioning.engine.display.saga_actions import REFUSALS, SAGA_ACTIONS
+from provisioning.engine.display.saga_page import (
     event_detail,
     saga_page_context,
     status_pill,
     subject_label,
     timestamp_ms,
 )
-from provisioning.engine.saga_summary import SUMMARY_EVENTS, format_age, format_seconds, saga_summary
-from provisioning.engine.saga_summary import short_error as shorten
-from provisioning.engine.transitions import IllegalTransition
-
-# What an engine service raises to refuse an operation (the saga is in the
-# wrong state): shown to the operator. Anything else is a bug and surfaces.
-REFUSALS = (SagaOperationRefused, IllegalTransition)
+from provisioning.engine.display.saga_summary import brief_error, format_age, format_seconds
+from provisioning.engine.display.summaries import summary_of_saga
+from provisioning.engine.models import Saga, SagaEvent, SagaStep
+from provisioning.engine.selectors import with_summary_rows
 
 
 class SagaLogInlineMixin(ReadOnlyAdminMixin):
@@ -120,46 +114,29 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # The steps of the whole page in one more query, and the few events a
         # summary needs in another: the columns read them from the prefetch
         # cache instead of querying per row.
-        summary_events = SagaEvent.objects.filter(event__in=SUMMARY_EVENTS).order_by("at", "id")
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("steps", Prefetch("events", queryset=summary_events, to_attr="summary_events"))
-        )
-
-    def _summary(self, saga):
-        """The list row's summary, built once per saga and row."""
-        if not hasattr(saga, "_summary"):
-            steps = list(saga.steps.all())
-            events = getattr(saga, "summary_events", None)
-            if events is None:  # the change page: its own object, not the list's queryset
-                events = list(saga.events.filter(event__in=SUMMARY_EVENTS))
-            saga._summary = saga_summary(
-                saga, steps, events, now=timezone.now(), stall_timeout=engine_config().stall_timeout
-            )
-        return saga._summary
+        return with_summary_rows(super().get_queryset(request))
 
     @admin.display(description="status", ordering="status")
     def coloured_status(self, saga):
-        summary = self._summary(saga)
+        summary = summary_of_saga(saga)
         return status_pill("stalled") if summary.stalled else status_pill(saga.status)
 
     @admin.display(description="failed step")
     def failed_step(self, saga):
-        failed = self._summary(saga).failed_step
+        failed = summary_of_saga(saga).failed_step
         return f"{failed.position} {failed.name}" if failed else "—"
 
     @admin.display(description="error")
     def short_error(self, saga):
-        summary = self._summary(saga)
-        if not summary.short_error:
+        summary = summary_of_saga(saga)
+        if not summary.brief_error:
             return "—"
-        return format_html('<span title="{}">{}</span>', saga.error, shorten(summary.short_error, 60))
+        return format_html('<span title="{}">{}</span>', saga.error, brief_error(summary.brief_error, 60))
 
     @admin.display(description="took", ordering="created_at")
     def duration(self, saga):
         # The age under the duration: one column less for a list that must fit 1280 px.
-        seconds = self._summary(saga).seconds
+        seconds = summary_of_saga(saga).seconds
         running = "" if saga.finished_at else " so far"
         age = f"{format_age((timezone.now() - saga.created_at).total_seconds())} ago"
         return format_html('{}{}<span class="saga-kind">{}</span>', format_seconds(seconds), running, age)
@@ -198,31 +175,14 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def subject(self, saga):
         return subject_label(saga)
 
-    # Operator operations: name -> (engine service, verb for messages, the
-    # saga statuses in which the detail page offers it). The service has the
-    # last word: it refuses a saga in the wrong state, and the admin says why.
-    OPERATIONS = {
-        "retry_compensation": (
-            "saga_retry_compensation",
-            "Retry compensation",
-            {SagaStatus.COMPENSATION_FAILED},
-        ),
-        "resume": (
-            "saga_resume",
-            "Resume",
-            {SagaStatus.PENDING, SagaStatus.RUNNING, SagaStatus.COMPENSATING},
-        ),
-        "request_cancel": ("saga_request_cancel", "Cancel", {SagaStatus.PENDING, SagaStatus.RUNNING}),
-    }
-
     def _operate(self, request, sagas, operation):
         """Run one operation per saga; one saga's refusal does not stop the others."""
-        service_name, verb, _ = self.OPERATIONS[operation]
-        service = getattr(services, service_name)
+        action = SAGA_ACTIONS[operation]
+        verb = action.verb
         done = 0
         for saga in sagas:
             try:
-                service(saga=saga)
+                action.run(saga)
             except REFUSALS as exc:
                 link = reverse("admin:provisioning_saga_change", args=[saga.pk])
                 self.message_user(
@@ -262,7 +222,7 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [operations, operate, *super().get_urls()]
 
     def operations_view(self, request):
-        """What needs an operator now (see provisioning.engine.operations)."""
+        """What needs an operator now (see provisioning.engine.display.operations_page)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         context = {
@@ -277,7 +237,7 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @method_decorator(require_POST)
     def operate_view(self, request, object_id, operation):
         saga = self.get_object(request, object_id)
-        if saga is None or operation not in self.OPERATIONS:
+        if saga is None or operation not in SAGA_ACTIONS:
             raise Http404
         if not self.has_operate_permission(request):
             raise PermissionDenied
@@ -293,9 +253,9 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         offered = []
         if saga is not None and self.has_operate_permission(request):
             offered = [
-                (name, verb, reverse("admin:provisioning_saga_operate", args=[saga.pk, name]))
-                for name, (_, verb, statuses) in self.OPERATIONS.items()
-                if saga.status in statuses
+                (name, action.verb, reverse("admin:provisioning_saga_operate", args=[saga.pk, name]))
+                for name, action in SAGA_ACTIONS.items()
+                if saga.status in action.offered_in
             ]
         page = {}
         if saga is not None:

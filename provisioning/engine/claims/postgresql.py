@@ -1,7 +1,7 @@
-"""PostgreSQL's statements for the hot path of a forward step: one to claim,
-one to record, one to checkpoint.
+"""The PostgreSQL path of the claims: one statement to claim a forward step,
+one to record its success, one to checkpoint.
 
-The portable path in :mod:`claims` reads the rows, decides, then writes.
+The portable path (:mod:`.portable`) reads the rows, decides, then writes.
 Here the common case (the step is free and the saga runs forward) is a
 single conditional ``UPDATE ... FROM ... RETURNING`` for the claim, and a
 single statement with data-modifying CTEs for the record (step succeeded,
@@ -19,9 +19,11 @@ from datetime import datetime
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
+from provisioning.engine.claims.claim import Claim
+from provisioning.engine.events import SagaEventName
 from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
 
-_T, _G = StepStatus, SagaStatus
+_T, _G, E = StepStatus, SagaStatus, SagaEventName
 STEP, SAGA, EVENT = SagaStep._meta.db_table, Saga._meta.db_table, SagaEvent._meta.db_table
 
 # The saga's first claim also moves it from pending to running, in the same
@@ -69,11 +71,12 @@ WITH st AS (
 )
 INSERT INTO {EVENT} (saga_id, step_id, event, detail, at)
 SELECT %(saga_id)s::uuid, ev.step_id, ev.event, ev.detail::jsonb, ev.at
-  FROM st, (VALUES (%(step_id)s, 'step_started', %(started_detail)s, %(claimed_at)s::timestamptz),
-                   (%(step_id)s, 'step_succeeded', %(succeeded_detail)s, %(at)s::timestamptz),
-                   (NULL::bigint, 'saga_succeeded', '{{}}', %(at)s::timestamptz))
+  FROM st, (VALUES (%(step_id)s, %(ev_step_started)s, %(started_detail)s, %(claimed_at)s::timestamptz),
+                   (%(step_id)s, %(ev_step_succeeded)s, %(succeeded_detail)s, %(at)s::timestamptz),
+                   (NULL::bigint, %(ev_saga_succeeded)s, '{{}}', %(at)s::timestamptz))
        AS ev(step_id, event, detail, at)
- WHERE ev.event <> 'saga_succeeded' OR EXISTS (SELECT 1 FROM sg WHERE sg.status = %(saga_succeeded)s)
+ WHERE ev.event <> %(ev_saga_succeeded)s
+    OR EXISTS (SELECT 1 FROM sg WHERE sg.status = %(saga_succeeded)s)
 RETURNING id
 """
 
@@ -89,9 +92,11 @@ def available() -> bool:
     return connection.vendor == "postgresql"
 
 
-def claim_row(*, saga_id, index: int, owner: str, task_id: str, at: datetime, expires: datetime):
+def claim_forward(
+    *, saga_id, index: int, owner: str, task_id: str, at: datetime, expires: datetime
+) -> Claim | None:
     """Claim a free step of a forward-running saga in one statement: the
-    returned row, or None when the step did not qualify."""
+    claim, or None when the step did not qualify (the portable path says why)."""
     params = {
         "running": _T.RUNNING,
         "pending": _T.PENDING,
@@ -115,10 +120,27 @@ def claim_row(*, saga_id, index: int, owner: str, task_id: str, at: datetime, ex
     found = dict(zip(names, row, strict=True))
     if isinstance(found["context"], str):
         found["context"] = json.loads(found["context"])
-    return found
+    return Claim(
+        saga_id=saga_id,
+        step_id=found["step_id"],
+        index=index,
+        name=found["name"],
+        owner=owner,
+        attempts=found["attempts"],
+        polls=found["polls"],
+        compensation_attempts=found["compensation_attempts"],
+        started_at=found["started_at"],
+        claimed_at=at,
+        kind=found["kind"],
+        version=found["version"],
+        throttled_seconds=found["throttled_seconds"],
+        saga_created_at=found["saga_created_at"],
+        retrying_since=found["retrying_since"],
+        context=found["context"],
+    )
 
 
-def record_success(*, claim, outputs: dict, at: datetime, last: bool) -> bool:
+def record_success(claim: Claim, outputs: dict, *, at: datetime, last: bool) -> bool:
     """Record a step's success in one atomic statement; False when this
     runner no longer held the step (its lease expired and was taken over)."""
     params = {
@@ -136,13 +158,16 @@ def record_success(*, claim, outputs: dict, at: datetime, last: bool) -> bool:
         "started_detail": json.dumps({"attempt": claim.attempts}),
         "succeeded_detail": json.dumps({"outputs": sorted(outputs)}),
         "claimed_at": claim.claimed_at,
+        "ev_step_started": E.STEP_STARTED.value,
+        "ev_step_succeeded": E.STEP_SUCCEEDED.value,
+        "ev_saga_succeeded": E.SAGA_SUCCEEDED.value,
     }
     with connection.cursor() as cursor:
         cursor.execute(RECORD_SQL, params)
         return bool(cursor.fetchall())
 
 
-def checkpoint(*, claim, values: dict, at: datetime) -> bool:
+def checkpoint(claim: Claim, values: dict, *, at: datetime) -> bool:
     params = {
         "values": json.dumps(values, cls=DjangoJSONEncoder),
         "at": at,

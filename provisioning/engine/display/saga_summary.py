@@ -17,15 +17,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from provisioning.engine.display.presentation import COMPENSATION_STATUSES, progress_label
+from provisioning.engine.events import TURNAROUND_EVENTS, SagaEventName
 from provisioning.engine.models import SAGA_LIVE_STATUSES, SagaStatus, StepStatus
 
-_T, _G = StepStatus, SagaStatus
+_T, _G, E = StepStatus, SagaStatus, SagaEventName
+# A step's events from its undo.
+COMPENSATION_EVENTS = (
+    E.COMPENSATION_STARTED,
+    E.COMPENSATION_RETRYING,
+    E.STEP_COMPENSATED,
+    E.COMPENSATION_FAILED,
+)
 
-COMPENSATION_STATUSES = {_T.COMPENSATING, _T.COMPENSATED, _T.COMPENSATION_FAILED}
-SHORT_ERROR_LENGTH = 120
-# The events a summary (failed step, cancel, rollback time) reads: a list
-# page prefetches only these.
-SUMMARY_EVENTS = ("step_failed", "saga_compensating", "saga_cancelled", "cancel_requested")
+BRIEF_ERROR_LENGTH = 120
 # Statuses whose page opens with a banner saying what went wrong.
 TROUBLED_STATUSES = {_G.COMPENSATING, _G.COMPENSATED, _G.COMPENSATION_FAILED}
 
@@ -99,10 +104,10 @@ class SagaSummary:
     failed_step: StepStory | None
     progress: str  # "k/n" steps succeeded
     seconds: float | None  # from creation to the end (or to now, while running)
-    short_error: str
+    brief_error: str  # the error's first line, cut short
 
 
-def short_error(text: str, limit: int = SHORT_ERROR_LENGTH) -> str:
+def brief_error(text: str, limit: int = BRIEF_ERROR_LENGTH) -> str:
     """The error's first line, cut to ``limit`` characters with an ellipsis."""
     line = (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
@@ -140,7 +145,7 @@ def step_stories(saga, steps, events, *, now: datetime) -> list[StepStory]:
     for event in sorted(events, key=lambda event: (event.at, event.id or 0)):
         if event.step_id is not None:
             by_step.setdefault(event.step_id, []).append(event)
-        elif event.event in ("saga_compensating", "saga_cancelled") and turnaround is None:
+        elif event.event in TURNAROUND_EVENTS and turnaround is None:
             turnaround = event.at
     return [_story(step, len(steps), by_step.get(step.id, []), saga, turnaround, now) for step in steps]
 
@@ -149,13 +154,13 @@ def _story(step, total: int, events: list, saga, turnaround, now: datetime) -> S
     names = [event.event for event in events]
     compensating = step.status in COMPENSATION_STATUSES
     forward = _forward_outcome(step, names, compensating)
-    comp_events = [e for e in events if e.event.startswith("compensation_") or e.event == "step_compensated"]
+    comp_events = [e for e in events if e.event in COMPENSATION_EVENTS]
     compensation_start = min((e.at for e in comp_events), default=None)
     if compensating and compensation_start is None:
         compensation_start = turnaround or saga.updated_at
     compensation_end = step.compensated_at
     if step.status == _T.COMPENSATION_FAILED:
-        compensation_end = max((e.at for e in events if e.event == "compensation_failed"), default=None)
+        compensation_end = max((e.at for e in events if e.event == E.COMPENSATION_FAILED), default=None)
     if compensating and compensation_end is None:
         compensation_end = now if saga.status in SAGA_LIVE_STATUSES else saga.finished_at or now
     forward_end = step.finished_at
@@ -180,17 +185,17 @@ def _story(step, total: int, events: list, saga, turnaround, now: datetime) -> S
         compensation_error=_compensation_error(step, events),
         forward_task_id=step.celery_task_id,
         compensation_task_id=step.compensation_task_id,
-        retries=[_mark(e) for e in events if e.event == "step_retrying"],
-        compensation_retries=[_mark(e) for e in events if e.event == "compensation_retrying"],
+        retries=[_mark(e) for e in events if e.event == E.STEP_RETRYING],
+        compensation_retries=[_mark(e) for e in events if e.event == E.COMPENSATION_RETRYING],
     )
 
 
 def _forward_outcome(step, names: list[str], compensating: bool) -> str:
     if not compensating:
         return step.status
-    if "step_failed" in names:
+    if E.STEP_FAILED in names:
         return _T.FAILED
-    if "step_succeeded" in names:
+    if E.STEP_SUCCEEDED in names:
         return _T.SUCCEEDED
     return "interrupted" if step.started_at else _T.PENDING
 
@@ -198,12 +203,12 @@ def _forward_outcome(step, names: list[str], compensating: bool) -> str:
 def _forward_error(step, events, compensating: bool) -> str:
     if not compensating:
         return step.last_error
-    failures = [_mark(e).error for e in events if e.event in ("step_failed", "step_retrying")]
+    failures = [_mark(e).error for e in events if e.event in (E.STEP_FAILED, E.STEP_RETRYING)]
     return failures[-1] if failures else ""
 
 
 def _compensation_error(step, events) -> str:
-    failures = [_mark(e).error for e in events if e.event in ("compensation_failed", "compensation_retrying")]
+    failures = [_mark(e).error for e in events if e.event in (E.COMPENSATION_FAILED, E.COMPENSATION_RETRYING)]
     if step.status == _T.COMPENSATED:
         return ""
     return failures[-1] if failures else (step.last_error if step.status in COMPENSATION_STATUSES else "")
@@ -228,12 +233,11 @@ def saga_summary(saga, steps, events, *, now: datetime, stall_timeout: float) ->
 
 def summary_of(saga, stories: list[StepStory], events, *, now: datetime, stall_timeout: float) -> SagaSummary:
     """The same, from stories already built (the admin page builds them once)."""
-    done = sum(story.status == _T.SUCCEEDED for story in stories)
     failed = next((story for story in reversed(stories) if story.forward == _T.FAILED), None)
     end = saga.finished_at or now
     seconds = _seconds(saga.created_at, end)
     stalled = saga.status in SAGA_LIVE_STATUSES and saga.updated_at < now - timedelta(seconds=stall_timeout)
-    error = short_error((failed.error if failed else "") or saga.error)
+    error = brief_error((failed.error if failed else "") or saga.error)
     headline = _headline(saga, stories, events, failed, error, stalled=stalled, now=now)
     return SagaSummary(
         status=saga.status,
@@ -241,9 +245,9 @@ def summary_of(saga, stories: list[StepStory], events, *, now: datetime, stall_t
         troubled=stalled or saga.status in TROUBLED_STATUSES,
         stalled=stalled,
         failed_step=failed,
-        progress=f"{done}/{len(stories)}",
+        progress=progress_label(story.status for story in stories),
         seconds=seconds,
-        short_error=error,
+        brief_error=error,
     )
 
 
@@ -269,7 +273,7 @@ def _headline(saga, stories, events, failed, error, *, stalled: bool, now) -> st
         return f"{cause} — rolled back {_steps(len(rolled))} in {format_seconds(rollback)}."
     if status == _G.COMPENSATION_FAILED:
         stuck = [s for s in stories if s.compensation == _T.COMPENSATION_FAILED]
-        names = ", ".join(f"{s.position} {s.name} ({short_error(s.compensation_error, 80)})" for s in stuck)
+        names = ", ".join(f"{s.position} {s.name} ({brief_error(s.compensation_error, 80)})" for s in stuck)
         return (
             f"{cause} — rolled back {_steps(len(rolled))}, but could not undo {names}. "
             "Fix the cause, then Retry compensation."
@@ -284,13 +288,13 @@ def _headline(saga, stories, events, failed, error, *, stalled: bool, now) -> st
 def _cause(events, failed: StepStory | None, error: str) -> str:
     if failed is not None:
         return f"Failed at {failed.position} {failed.name}: {error}"
-    if any(event.event in ("saga_cancelled", "cancel_requested") for event in events):
+    if any(event.event in (E.SAGA_CANCELLED, E.CANCEL_REQUESTED) for event in events):
         return "Cancelled on request"
     return f"Failed: {error}" if error else "Failed"
 
 
 def _rollback_seconds(events, saga, now) -> float | None:
-    turn = min((e.at for e in events if e.event in ("saga_compensating", "saga_cancelled")), default=None)
+    turn = min((e.at for e in events if e.event in TURNAROUND_EVENTS), default=None)
     return _seconds(turn, saga.finished_at or now)
 
 

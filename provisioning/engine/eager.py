@@ -8,7 +8,8 @@ ignores its countdown and recurses (a polling step hits RecursionError).
 So in eager mode the engine does not hand chains to Celery: it runs the same
 direction functions the tasks run, in order, here, waiting out each
 countdown (bounded by the step's deadline or retry budget, as with a
-worker), and compensates on failure exactly as the errback would.
+worker), and turns the saga around on failure through the same function the tasks
+use (``turnaround.compensation_due``).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from __future__ import annotations
 import time
 import uuid
 
-from provisioning.engine import claims, owners
-from provisioning.engine.compensation import compensation_run
+from provisioning.engine import owners
+from provisioning.engine.compensation import compensation_owed, compensation_run
 from provisioning.engine.forward import step_run
 from provisioning.engine.logs import saga_log
-from provisioning.engine.next import Next
+from provisioning.engine.outcome import Next
 from provisioning.engine.settle import saga_settle
-from provisioning.engine.turnaround import saga_step_failed
+from provisioning.engine.turnaround import compensation_due
 
 
 def run_forward(saga_id, step_count: int, from_index: int = 0) -> None:
@@ -30,11 +31,8 @@ def run_forward(saga_id, step_count: int, from_index: int = 0) -> None:
         outcome = _until_done(step_run, saga_id, index)
         if outcome.next is Next.CONTINUE:
             continue
-        failed = outcome.next is Next.FAIL
-        if outcome.next is Next.COMPENSATE or (
-            failed and saga_step_failed(saga_id=saga_id, index=index, error=outcome.error)
-        ):
-            run_compensation(saga_id, claims.compensation_owed(saga_id))
+        if compensation_due(saga_id=saga_id, index=index, outcome=outcome):
+            run_compensation(saga_id, compensation_owed(saga_id))
         return
 
 
@@ -47,11 +45,11 @@ def run_compensation(saga_id, steps: list[tuple[int, str]]) -> None:
 
 def _until_done(run, saga_id, index: int):
     """Run a direction's function until it stops asking to be retried."""
-    task_id = f"inline-{uuid.uuid4().hex[:12]}"
+    task_id = f"eager-{uuid.uuid4().hex[:12]}"
     for tries in range(100_000):
         outcome = run(saga_id=saga_id, index=index, owner=owners.this_run(task_id=task_id, tries=tries))
         if outcome.next is not Next.RETRY:
             return outcome
-        saga_log(saga_id).debug("inline: step %s again in %.2fs", index, outcome.countdown)
+        saga_log(saga_id).debug("eager: step %s again in %.2fs", index, outcome.countdown)
         time.sleep(outcome.countdown)
     raise RuntimeError(f"saga {saga_id} step {index} retried without end")

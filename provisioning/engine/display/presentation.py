@@ -5,13 +5,13 @@ Everything here works on rows already loaded (prefetched steps): no query.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-
-from django.utils import timezone
 
 from provisioning.engine.models import Saga, SagaStep, StepStatus
 
 _T = StepStatus
+# A step in one of these is being (or was) undone.
 COMPENSATION_STATUSES = frozenset({_T.COMPENSATING, _T.COMPENSATED, _T.COMPENSATION_FAILED})
 
 
@@ -26,9 +26,14 @@ def saga_progress(saga: Saga) -> tuple[int, int]:
     return sum(step.status == _T.SUCCEEDED for step in steps), len(steps)
 
 
+def progress_label(statuses: Iterable[str]) -> str:
+    """``k/n``: steps succeeded out of all steps, from their statuses."""
+    statuses = list(statuses)
+    return f"{sum(status == _T.SUCCEEDED for status in statuses)}/{len(statuses)}"
+
+
 def saga_progress_label(saga: Saga) -> str:
-    done, total = saga_progress(saga)
-    return f"{done}/{total}"
+    return progress_label(step.status for step in saga_steps(saga))
 
 
 def step_phase(step: SagaStep) -> str:
@@ -44,12 +49,3 @@ def step_duration(step: SagaStep, *, at: datetime | None = None) -> float | None
     if end is None:
         return None
     return (end - step.started_at).total_seconds()
-
-
-def saga_duration(saga: Saga, *, at: datetime | None = None) -> float | None:
-    end = saga.finished_at or at
-    return None if end is None else (end - saga.created_at).total_seconds()
-
-
-def now() -> datetime:
-    return timezone.now()

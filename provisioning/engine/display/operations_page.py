@@ -2,48 +2,34 @@
 
 Sagas by status, the ``compensation_failed`` queue (each with what could not
 be undone and a Retry button), stalled sagas (with Resume), recent
-rollbacks with where they failed, and the DigitalOcean budget once the
-budget module exists. A fixed number of queries whatever the row counts;
+rollbacks with where they failed, and the panels the clients add (the
+DigitalOcean budget). A fixed number of queries whatever the row counts;
 each list is capped, with a link to the full list in the saga admin.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.utils import timezone
 
-from provisioning.engine.config import engine_config
-from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga, SagaEvent, SagaStatus, StepStatus
-from provisioning.engine.saga_page import status_pill, subject_label
-from provisioning.engine.saga_summary import SUMMARY_EVENTS, format_age, step_stories, summary_of
+from provisioning.engine import hooks
+from provisioning.engine.display.saga_page import status_pill, subject_label
+from provisioning.engine.display.saga_summary import format_age, step_stories, summary_of
+from provisioning.engine.models import SAGA_LIVE_STATUSES, Saga, SagaStatus, StepStatus
+from provisioning.engine.selectors import with_summary_rows
+from provisioning.engine.settings import engine_settings
 from provisioning.engine.sweeper import stalled_sagas
 
 LIST_LIMIT = 50
 RECENT = timedelta(hours=24)
-# Status panels the engine's clients add to the page (the provider budget):
-# a title and a function returning a (nested) dict. The engine names none.
-_panels: list[tuple[str, Callable[[], dict]]] = []
-
-
-def add_status_panel(title: str, status: Callable[[], dict]) -> None:
-    if (title, status) not in _panels:
-        _panels.append((title, status))
-
-
-def _with_summary_rows(sagas):
-    summary_events = SagaEvent.objects.filter(event__in=SUMMARY_EVENTS).order_by("at", "id")
-    return sagas.prefetch_related(
-        "steps", Prefetch("events", queryset=summary_events, to_attr="summary_events")
-    )
 
 
 def _row(saga, now):
     stories = step_stories(saga, list(saga.steps.all()), saga.summary_events, now=now)
     summary = summary_of(
-        saga, stories, saga.summary_events, now=now, stall_timeout=engine_config().stall_timeout
+        saga, stories, saga.summary_events, now=now, stall_timeout=engine_settings().stall_timeout
     )
     current = next((s for s in stories if s.status in (StepStatus.RUNNING, StepStatus.COMPENSATING)), None)
     return {
@@ -65,10 +51,10 @@ def status_counts() -> list[tuple[str, int]]:
 
 
 def panels() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Each added panel's title and its status as rows; a status that cannot
+    """Each panel's title (``SAGA_ENGINE["operations_panels"]``) and its status as rows; a status that cannot
     be read (its store is down) says why instead of breaking the page."""
     shown = []
-    for title, status in _panels:
+    for title, status in hooks.operations_panels():
         try:
             shown.append((title, status_rows(status())))
         except Exception as exc:
@@ -90,11 +76,11 @@ def status_rows(status: dict, prefix: str = "") -> list[tuple[str, str]]:
 
 def operations_context(*, now=None) -> dict:
     now = now or timezone.now()
-    failed = _with_summary_rows(Saga.objects.filter(status=SagaStatus.COMPENSATION_FAILED)).order_by(
+    failed = with_summary_rows(Saga.objects.filter(status=SagaStatus.COMPENSATION_FAILED)).order_by(
         "-updated_at"
     )
-    stalled = _with_summary_rows(stalled_sagas())
-    recent = _with_summary_rows(
+    stalled = with_summary_rows(stalled_sagas())
+    recent = with_summary_rows(
         Saga.objects.filter(status=SagaStatus.COMPENSATED, finished_at__gte=now - RECENT)
     ).order_by("-finished_at")
     counts = status_counts()
@@ -105,7 +91,7 @@ def operations_context(*, now=None) -> dict:
         "compensation_failed": [_row(saga, now) for saga in failed[:LIST_LIMIT]],
         "stalled": [_row(saga, now) for saga in stalled[:LIST_LIMIT]],
         "recent_rollbacks": [_row(saga, now) for saga in recent[:LIST_LIMIT]],
-        "stall_timeout": format_age(engine_config().stall_timeout),
+        "stall_timeout": format_age(engine_settings().stall_timeout),
         "list_limit": LIST_LIMIT,
         "panels": panels(),
     }

@@ -15,9 +15,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from provisioning.engine.config import engine_config
-from provisioning.engine.saga_summary import StepStory, format_seconds, short_error, step_stories, summary_of
-from provisioning.engine.timeline import timeline_svg
+from provisioning.engine.display.saga_summary import (
+    StepStory,
+    brief_error,
+    format_seconds,
+    step_stories,
+    summary_of,
+)
+from provisioning.engine.display.timeline import timeline_svg
+from provisioning.engine.settings import engine_settings
 
 # Badge and status colours (the timeline uses the same hues).
 TONES = {
@@ -38,7 +44,7 @@ def flower_task_link(task_id: str, label: str = "") -> str:
     if not task_id:
         return "—"
     text = label or task_id
-    flower_url = engine_config().flower_url
+    flower_url = engine_settings().flower_url
     if not flower_url:
         return format_html('<span title="{}">{}</span>', task_id, text)
     url = f"{flower_url.rstrip('/')}/task/{task_id}"
@@ -71,9 +77,9 @@ def step_rows(stories: list[StepStory]) -> list[dict]:
             "undo": _undo(story),
             "started": timestamp_ms(story.forward_start),
             "error": story.error,
-            "short_error": short_error(story.error, 90),
+            "short_error": brief_error(story.error, 90),
             "compensation_error": story.compensation_error,
-            "short_compensation_error": short_error(story.compensation_error, 90),
+            "short_compensation_error": brief_error(story.compensation_error, 90),
             "forward_task": flower_task_link(story.forward_task_id, "forward"),
             "compensation_task": flower_task_link(story.compensation_task_id, "undo"),
             "failed": story.forward == "failed",
@@ -118,7 +124,7 @@ def event_detail(detail) -> str:
 def saga_page_context(saga, steps, events, *, now: datetime) -> dict:
     """Everything the saga's page shows above its fields."""
     stories = step_stories(saga, steps, events, now=now)
-    summary = summary_of(saga, stories, events, now=now, stall_timeout=engine_config().stall_timeout)
+    summary = summary_of(saga, stories, events, now=now, stall_timeout=engine_settings().stall_timeout)
     return {
         "saga_summary": summary,
         "saga_status": status_pill(saga.status),

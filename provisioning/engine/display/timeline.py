@@ -19,7 +19,8 @@ from datetime import datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from provisioning.engine.saga_summary import Mark, StepStory, format_seconds, step_stories
+from provisioning.engine.display.saga_summary import Mark, StepStory, format_seconds, step_stories
+from provisioning.engine.events import TURNAROUND_EVENTS, SagaEventName
 
 WIDTH = 960
 TICK_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600)
@@ -264,11 +265,11 @@ def _moments(saga, events, axis: _Axis, rows: int, *, now: datetime) -> list[str
     """Vertical lines: where the saga turned around, and now (while it runs)."""
     bottom = AXIS_HEIGHT + ROW_HEIGHT * rows
     parts = []
-    turns = [e for e in events if e.event in ("saga_compensating", "saga_cancelled")]
+    turns = [e for e in events if e.event in TURNAROUND_EVENTS]
     turn = min(turns, key=lambda e: e.at) if turns else None
     if turn is not None:
         x = axis.x(turn.at)
-        label = "cancelled" if turn.event == "saga_cancelled" else "rollback"
+        label = "cancelled" if turn.event == SagaEventName.SAGA_CANCELLED else "rollback"
         parts.append(
             f"<line class='turnaround' x1='{x:.2f}' y1='{AXIS_HEIGHT - 4}' x2='{x:.2f}' y2='{bottom}'"
             f" stroke='{TURNAROUND_COLOUR}' stroke-dasharray='4 3'><title>{label} at +"
