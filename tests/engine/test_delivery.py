@@ -74,10 +74,17 @@ def test_cancel_mid_saga_compensates_at_the_next_boundary(worker):
     assert "cancelled" in saga.error
 
 
-def test_cancel_before_any_step_ran_compensates_nothing(transactional_db, fake_definition):
+def test_cancel_before_any_step_ran_compensates_nothing(worker):
     saga = _rows_only()
     saga = saga_request_cancel(saga=saga)
     assert saga.status == SagaStatus.COMPENSATING
+    assert set(saga.steps.values_list("status", flat=True)) == {StepStatus.SKIPPED}
+
+    # The worker settles it: nothing ran, so nothing is undone.
+    saga = wait_terminal(saga)
+    assert saga.status == SagaStatus.COMPENSATED
+    assert fake_trail(saga, "fake.execute") == []
+    assert fake_trail(saga, "fake.compensate") == []
     assert set(saga.steps.values_list("status", flat=True)) == {StepStatus.SKIPPED}
 
 
