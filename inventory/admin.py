@@ -9,13 +9,13 @@ from django.contrib import admin, messages
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from inventory.digitalocean import GatewayError
 from inventory.findings import (
     FindingActionRefused,
     finding_adopt,
     finding_destroy_orphan,
     finding_mark_resolved,
 )
+from inventory.gateway import GatewayError
 from inventory.models import CloudResource, ReconcileFinding
 from provisioning.engine import ReadOnlyAdminMixin
 

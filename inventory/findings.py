@@ -17,7 +17,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.digitalocean import GatewayError, GatewayNotFound, get_gateway
+from inventory.gateway import GatewayError, GatewayNotFound, get_gateway
 from inventory.models import (
     CloudResource,
     FindingKind,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from inventory.digitalocean import DigitalOceanGateway, GatewayError, GatewayNotFound, GatewayPermanentError
+from inventory.gateway import DigitalOceanGateway, GatewayError, GatewayNotFound, GatewayPermanentError
 
 TOKEN_PAGE = "https://cloud.digitalocean.com/account/api/tokens"
 SCOPES = (

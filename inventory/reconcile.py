@@ -34,8 +34,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.digitalocean import DnsRecord, Droplet, GatewayError, get_gateway
 from inventory.findings import Observation, Recorded, finding_destroy_orphan, findings_record
+from inventory.gateway import DnsRecord, Droplet, GatewayError, get_gateway
 from inventory.models import (
     CloudResource,
     FindingKind,

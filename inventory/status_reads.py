@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import redis
 
 from inventory.budget.config import token_key
-from inventory.digitalocean import DigitalOceanGateway, Droplet, GatewayNotFound
+from inventory.gateway import DigitalOceanGateway, Droplet, GatewayNotFound
 
 _PREFIX = "arcadia:droplet-status:"
 

@@ -1,7 +1,8 @@
-"""The one place where DigitalOcean gateway errors become engine errors.
+"""How steps reach DigitalOcean: the gateway bound to the step's saga, and the
+one place where the gateway's errors become the engine's.
 
-``inventory`` must not know about the saga engine, so the gateway raises its
-own errors; steps wrap every call in :func:`gateway_errors`.
+``inventory`` knows nothing of the saga engine, so the gateway raises its own
+errors; steps wrap every call in :func:`gateway_errors`.
 """
 
 import random
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from inventory.budget import Caller
-from inventory.digitalocean import (
+from inventory.gateway import (
     DigitalOceanGateway,
     GatewayNotFound,
     GatewayPermanentError,
@@ -76,15 +77,7 @@ def rate_limit_wait(retry_after: float | None) -> float:
 
 
 def droplet_destroy(gw: DigitalOceanGateway, droplet_id: int) -> None:
-    """Destroy, where 404 already counts as done and 422 (an event still
-    pending on a droplet that is booting) is worth retrying: a droplet that
-    cannot be destroyed yet must not be abandoned."""
+    """Destroy, where 404 already counts as done; the gateway decides when a
+    droplet is not destroyable yet (a transient error, so it is retried)."""
     with gateway_errors():
-        try:
-            gw.droplet_destroy(droplet_id)
-        except GatewayPermanentError as exc:
-            if getattr(exc, "status", None) == 422:
-                raise TransientError(
-                    f"droplet {droplet_id} not destroyable yet: {exc}", retry_after=2
-                ) from exc
-            raise
+        gw.droplet_destroy(droplet_id)

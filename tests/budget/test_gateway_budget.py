@@ -3,7 +3,7 @@
 import pytest
 
 from inventory.budget import budget_status
-from inventory.digitalocean import GatewayThrottled, get_gateway
+from inventory.gateway import GatewayThrottled, get_gateway
 from provisioning.engine import Throttled
 from provisioning.steps._gateway import gateway_errors
 from tests.gateway.helpers import DOMAIN
@@ -75,7 +75,7 @@ def test_the_dns_step_spends_one_permit_taken_for_both_its_calls(dosim, limits):
 
 
 def test_an_unreachable_budget_store_is_transient_and_sends_nothing(dosim, settings):
-    from inventory.digitalocean import GatewayTransientError
+    from inventory.gateway import GatewayTransientError
 
     working, settings.ARCADIA_RATE_LIMIT_URL = settings.ARCADIA_RATE_LIMIT_URL, "redis://127.0.0.1:9/0"
     try:

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from dosim import faults as F
-from inventory.digitalocean import GatewayTransientError, get_gateway
+from inventory.gateway import GatewayTransientError, get_gateway
 from inventory.status_reads import droplet_status_read
 from tests.gateway.helpers import SPEC
 

@@ -3,7 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 
 from dosim import faults as F
-from inventory.digitalocean import GatewayTransientError, get_gateway
+from inventory.gateway import GatewayTransientError, get_gateway
 from tests.gateway.helpers import DOMAIN, SPEC
 
 

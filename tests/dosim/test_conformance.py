@@ -14,7 +14,7 @@ from azure.core.pipeline.policies import HeadersPolicy
 
 from dosim import faults as F
 from inventory.budget import budget_reset
-from inventory.digitalocean import GatewayError, get_gateway
+from inventory.gateway import GatewayError, get_gateway
 from tests.dosim.conformance import problems, request_problems
 from tests.gateway.helpers import DOMAIN, SPEC, wait_active
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from inventory.digitalocean import DigitalOceanGateway, DnsRecord, Droplet, get_gateway
+from inventory.gateway import DigitalOceanGateway, DnsRecord, Droplet, get_gateway
 from tests.gateway.helpers import DOMAIN, SPEC, wait_active
 
 

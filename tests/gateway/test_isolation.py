@@ -13,7 +13,7 @@ import digitalocean
 import pytest
 
 from dosim import faults as F
-from inventory.digitalocean import DigitalOceanGateway, GatewayError, get_gateway
+from inventory.gateway import DigitalOceanGateway, GatewayError, get_gateway
 from tests.gateway.helpers import DOMAIN, SPEC
 
 SECRET = "dop_v1_s3cr3t-token-for-the-leak-test"

@@ -3,7 +3,7 @@
 import pytest
 
 from dosim import faults as F
-from inventory.digitalocean import (
+from inventory.gateway import (
     DigitalOceanGateway,
     GatewayError,
     GatewayNotFound,
