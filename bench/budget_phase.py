@@ -183,7 +183,7 @@ def main() -> int:
         import django
 
         django.setup()
-        from deployments.services import tenant_user_create
+        from deployments.tenants import tenant_user_create
 
         tenant, _user, _token = tenant_user_create(tenant_slug="bench", username="bench")
         stack.start_worker()

@@ -127,7 +127,7 @@ def _drill(kind: str, args, stack: Stack, *, broker, pg) -> int:
     base = stack.start_dosim("--boot-delay", str(args.boot_delay))
     _django_setup(stack)
     from deployments.models import Deployment
-    from deployments.services import tenant_user_create
+    from deployments.tenants import tenant_user_create
     from dosim.control import DosimControl
 
     sim = DosimControl(base)

@@ -176,7 +176,7 @@ def _django_setup(stack: Stack) -> None:
 
 
 def _tenant():
-    from deployments.services import tenant_user_create
+    from deployments.tenants import tenant_user_create
 
     tenant, _user, _token = tenant_user_create(tenant_slug="bench", username="bench")
     return tenant

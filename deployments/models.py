@@ -2,12 +2,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from deployments.naming import DEPLOYMENT_NAME_MAX, TENANT_SLUG_COLUMN_MAX
 from provisioning.engine import StatusMachineMixin, Transitions
 
 
 class Tenant(models.Model):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=50, unique=True)
+    slug = models.SlugField(max_length=TENANT_SLUG_COLUMN_MAX, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,7 +71,7 @@ class Deployment(StatusMachineMixin, models.Model):
     )
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="deployments")
-    name = models.CharField(max_length=40)
+    name = models.CharField(max_length=DEPLOYMENT_NAME_MAX)
     hostname = models.CharField(max_length=253)
     # The A record's name in the zone (``<name>.<tenant>``), stored so a
     # deployment keeps its record when the mapping changes.

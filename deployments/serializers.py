@@ -9,10 +9,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from deployments.naming import DEPLOYMENT_NAME_MAX, DNS_LABEL_PATTERN, TENANT_SLUG_COLUMN_MAX
 from deployments.selectors import deployment_current_saga
 from provisioning.engine import SagaOutputSerializer, SagaSummaryOutputSerializer
 
-DNS_LABEL_REGEX = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 # DigitalOcean slugs: regions like nyc3, sizes like s-1vcpu-1gb, images like
 # ubuntu-24-04-x64 (or a numeric image id).
 REGION_REGEX = r"^[a-z]{3}[0-9]$"
@@ -59,10 +59,10 @@ class CheckboxBooleanField(serializers.BooleanField):
 
 class DeploymentCreateInputSerializer(serializers.Serializer):
     name = StrictCharField(
-        max_length=40,
+        max_length=DEPLOYMENT_NAME_MAX,
         validators=[
             RegexValidator(
-                DNS_LABEL_REGEX,
+                DNS_LABEL_PATTERN,
                 "Lowercase letters, digits and hyphens, not starting or ending with a hyphen.",
             )
         ],
@@ -81,7 +81,7 @@ class DeploymentCreateInputSerializer(serializers.Serializer):
     )
     tenant = StrictCharField(
         required=False,
-        max_length=50,
+        max_length=TENANT_SLUG_COLUMN_MAX,
         validators=[RegexValidator(TENANT_SLUG_REGEX, "A tenant slug.")],
         help_text="Tenant slug; required when you belong to several tenants (or are staff).",
     )

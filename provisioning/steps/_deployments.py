@@ -1,6 +1,6 @@
 """Deployment status changes as the steps meet them.
 
-The steps call ``deployments.services`` directly; this translates what
+The steps call ``deployments.status_moves`` directly; this translates what
 those services raise into the engine's terms: an illegal transition, or a
 deployment that does not exist, is a permanent step failure.
 """

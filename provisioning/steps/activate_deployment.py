@@ -1,4 +1,4 @@
-from deployments.services import deployment_activate, deployment_deactivate
+from deployments.status_moves import deployment_activate, deployment_deactivate
 from provisioning.engine import Step, StepContext
 from provisioning.steps._deployments import deployment_errors
 

@@ -1,4 +1,4 @@
-from deployments.services import deployment_end_teardown, deployment_mark_deprovisioning
+from deployments.status_moves import deployment_end_teardown, deployment_mark_deprovisioning
 from provisioning.engine import Step, StepContext
 from provisioning.steps._deployments import deployment_errors
 

@@ -1,4 +1,4 @@
-from deployments.services import deployment_mark_cancelled, deployment_mark_provisioning
+from deployments.status_moves import deployment_mark_cancelled, deployment_mark_provisioning
 from provisioning.engine import Step, StepContext
 from provisioning.steps._deployments import deployment_errors
 

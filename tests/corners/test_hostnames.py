@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from arcadia.exceptions import ApplicationError
-from deployments import services
+from deployments import naming, services
 from deployments.models import Deployment
 from tests import factories
 
@@ -60,6 +60,6 @@ def test_migration_keeps_existing_rows_on_their_legacy_record(settings):
 
 def test_zone_is_the_configured_one():
     assert (
-        services.deployment_hostname(name="web", tenant_slug="acme")
+        naming.deployment_hostname(name="web", tenant_slug="acme")
         == f"web.acme.{settings.ARCADIA_DNS_DOMAIN}"
     )

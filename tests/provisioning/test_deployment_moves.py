@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from deployments import services
+from deployments import status_moves
 from deployments.models import Deployment, DeploymentStatus
 from provisioning.engine import IllegalTransition, PermanentError, StepContext
 from provisioning.steps.activate_deployment import ActivateDeployment
@@ -25,7 +25,7 @@ def test_a_move_is_one_statement_and_stamps_updated_at():
     before = deployment.updated_at
 
     with CaptureQueriesContext(connection) as statements:
-        services.deployment_activate(deployment_id=deployment.pk)
+        status_moves.deployment_activate(deployment_id=deployment.pk)
 
     assert len(statements) == 1, [q["sql"] for q in statements]
     deployment.refresh_from_db()
@@ -35,7 +35,7 @@ def test_a_move_is_one_statement_and_stamps_updated_at():
 def test_repeating_a_move_is_a_no_op():
     deployment = _deployment(_S.ACTIVE)
 
-    services.deployment_activate(deployment_id=deployment.pk)
+    status_moves.deployment_activate(deployment_id=deployment.pk)
 
     deployment.refresh_from_db()
     assert deployment.status == _S.ACTIVE
@@ -45,7 +45,7 @@ def test_an_illegal_move_raises_and_writes_nothing():
     deployment = _deployment(_S.CANCELLED)
 
     with pytest.raises(IllegalTransition, match="'cancelled' to 'active'"):
-        services.deployment_activate(deployment_id=deployment.pk)
+        status_moves.deployment_activate(deployment_id=deployment.pk)
 
     assert Deployment.objects.get(pk=deployment.pk).status == _S.CANCELLED
 
@@ -76,6 +76,6 @@ def test_a_step_reports_an_illegal_move_or_a_missing_deployment_as_permanent():
 def test_deactivate_only_moves_an_active_deployment(status, after):
     deployment = _deployment(status)
 
-    services.deployment_deactivate(deployment_id=deployment.pk)
+    status_moves.deployment_deactivate(deployment_id=deployment.pk)
 
     assert Deployment.objects.get(pk=deployment.pk).status == after

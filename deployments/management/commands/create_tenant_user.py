@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from arcadia.exceptions import ApplicationError
-from deployments.services import tenant_user_create
+from deployments.tenants import tenant_user_create
 
 
 class Command(BaseCommand):

@@ -18,7 +18,7 @@ from django.test import Client
 from deployments.models import Deployment
 from deployments.reconcile import reconcile_pass, report_lines
 from deployments.saga_watch import saga_follow
-from deployments.services import tenant_user_create
+from deployments.tenants import tenant_user_create
 from dosim.control import DosimControl, droplet_ipv4
 from dosim.server import start_in_thread
 from inventory.models import CloudResource
