@@ -4,13 +4,14 @@ import gc
 import os
 
 from celery import Celery, signals, states
+from django.conf import settings  # lazy: read after DJANGO_SETTINGS_MODULE is set below
 
 from arcadia import kombu_workaround
 from arcadia.flower_guard import refuse_default_credentials as refuse_flower_default_credentials
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arcadia.settings")
 # Before any connection exists: a Redis blip must not end the worker.
-kombu_workaround.install()
+kombu_workaround.install(settings.CELERY_BROKER_URL)
 
 app = Celery("arcadia")
 app.config_from_object("django.conf:settings", namespace="CELERY")

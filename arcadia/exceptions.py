@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from arcadia.outages import RETRY_AFTER_SECONDS, outage_body, outage_service
+from arcadia.outages import outage_response
 from provisioning.engine import IllegalTransition, SagaOperationRefused
 
 logger = logging.getLogger(__name__)
@@ -62,9 +62,8 @@ def exception_handler(exc, context):
     with the current state, 404 for an object the caller cannot see), illegal
     status changes → 409, Django's validation errors → 400, outages → 503; DRF's own errors
     unchanged."""
-    if service := outage_service(exc):
-        logger.warning("saga=- step=- %s unavailable: %s", service, type(exc).__name__)
-        return Response(outage_body(service), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    if (outage := outage_response(exc, context.get("request"))) is not None:
+        return outage
     if isinstance(exc, ApplicationError):
         return Response(exc.as_data(), status=exc.status_code)
     if isinstance(exc, SagaOperationRefused):

@@ -37,7 +37,7 @@ def outage_service(exc: BaseException) -> str | None:
     return None
 
 
-def outage_body(service: str) -> dict:
+def _outage_body(service: str) -> dict:
     return {
         "detail": f"The {service} is unavailable; nothing was changed unless a 2xx said so. Retry shortly.",
         "unavailable": service,
@@ -52,7 +52,7 @@ def outage_response(exc: BaseException, request=None):
     path = getattr(request, "path", "-")
     # The class only: a message may carry a URL with a password.
     log.warning("saga=- step=- %s unavailable during %s: %s", service, path, type(exc).__name__)
-    response = JsonResponse(outage_body(service), status=503)
+    response = JsonResponse(_outage_body(service), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
