@@ -147,7 +147,7 @@ ARCADIA_EMBEDDED_WORKER = CELERY_BROKER_URL.startswith("memory://")
 ARCADIA_EMBEDDED_AUTOSTART = env.bool("ARCADIA_EMBEDDED_AUTOSTART", default=ARCADIA_EMBEDDED_WORKER)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = False
-# Delivery rules (DESIGN.md rule 7): a message is acknowledged only after
+# Delivery rules (docs/design.md, "Saga rules"): a message is acknowledged only after
 # its task finished, and requeued when the worker process dies under it.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

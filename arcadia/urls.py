@@ -1,3 +1,5 @@
+"""The project's URLs: the admin, the APIs of each app, the schema and its docs, the health check."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView

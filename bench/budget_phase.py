@@ -176,9 +176,9 @@ def main() -> int:
     figures = {}
     with Stack(database="arcadia_bench_budget", redis_db=5, env=env) as stack:
         stack.prepare_database()
-        from dosim.control import DosimControl
+        from dosim.client import DosimClient
 
-        sim = DosimControl(stack.start_dosim("--boot-delay", "0"))
+        sim = DosimClient(stack.start_dosim("--boot-delay", "0"))
         os.environ.update(stack.env)
         import django
 

@@ -91,9 +91,9 @@ def kill_drill(args) -> int:
         stack.prepare_database()
         base = stack.start_dosim("--boot-delay", "1")
         _django_setup(stack)
-        from dosim.control import DosimControl
+        from dosim.client import DosimClient
 
-        sim = DosimControl(base)
+        sim = DosimClient(base)
         stack.start_worker()
         stack.start(
             "beat",

@@ -128,9 +128,9 @@ def _drill(kind: str, args, stack: Stack, *, broker, pg) -> int:
     _django_setup(stack)
     from deployments.models import Deployment
     from deployments.tenants import tenant_user_create
-    from dosim.control import DosimControl
+    from dosim.client import DosimClient
 
-    sim = DosimControl(base)
+    sim = DosimClient(base)
     stack.start_worker()
     schedule = f"bench/results/chaos-{kind}-beat-schedule"
     beat = [sys.executable, "-m", "celery", "-A", "arcadia", "beat", "--loglevel=WARNING"]

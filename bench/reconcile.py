@@ -28,7 +28,7 @@ def _seed(sim, n: int) -> None:
     from django.utils import timezone
 
     from deployments.models import Deployment, DeploymentStatus, Tenant
-    from dosim.control import droplet_ipv4
+    from dosim.client import droplet_ipv4
     from inventory.models import CloudResource, ResourceStatus
     from provisioning.engine.models import Saga, SagaStatus
 
@@ -106,9 +106,9 @@ def main(argv=None) -> int:
 
         django.setup()
         from deployments.reconcile import reconcile_pass
-        from dosim.control import DosimControl
+        from dosim.client import DosimClient
 
-        sim = DosimControl(base)
+        sim = DosimClient(base)
         began = time.perf_counter()
         _seed(sim, args.n)
         print(f"seeded {args.n} deployments with droplets and records in {time.perf_counter() - began:.1f}s")

@@ -163,9 +163,9 @@ def _parse(argv):
 
 def _start_simulator(stack: Stack):
     base = stack.start_dosim("--boot-delay", "0")
-    from dosim.control import DosimControl
+    from dosim.client import DosimClient
 
-    return DosimControl(base)
+    return DosimClient(base)
 
 
 def _django_setup(stack: Stack) -> None:

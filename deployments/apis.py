@@ -1,5 +1,6 @@
-"""HTTP API for deployments and sagas. Views validate, call one service or
-selector, and serialize; the rules live in services."""
+"""HTTP API for deployments (the sagas' own API is the engine's). Views
+validate, call one service or selector, and serialize; the rules live in
+services."""
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes

@@ -1,3 +1,5 @@
+"""Django app config of the deployments app."""
+
 from django.apps import AppConfig
 
 

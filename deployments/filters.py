@@ -1,3 +1,5 @@
+"""Query-string filters of the deployments list."""
+
 import django_filters
 
 from deployments.models import Deployment, DeploymentStatus

@@ -1,3 +1,5 @@
+"""Tenants, their members and their deployments, with the deployment's status transitions."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q

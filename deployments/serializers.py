@@ -1,4 +1,5 @@
-"""Input and output serializers of the deployments and sagas API.
+"""Input and output serializers of the deployments API (each deployment's
+saga is drawn by the engine's saga serializers).
 
 Inputs validate shape and format only; rules that need the database (a
 hostname already taken, the tenant) live in services and selectors.

@@ -1,3 +1,5 @@
+"""URLs of the deployments API."""
+
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 

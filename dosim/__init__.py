@@ -2,5 +2,5 @@
 
 Run it with ``python -m dosim --port 8089``; in-process with
 ``dosim.server.start_in_thread(port=0, **config)``; drive it with
-``dosim.control.DosimControl``. Fault names are in ``dosim.faults``.
+``dosim.client.DosimClient``. Fault names are in ``dosim.faults``.
 """

@@ -2,7 +2,7 @@
 
 A fault spec is a dict of the parameters below, set per operation through
 ``POST /_dosim/faults``, ``--fault`` on the command line or
-:meth:`dosim.control.DosimControl.faults`. Callers hold the state lock, so
+:meth:`dosim.client.DosimClient.faults`. Callers hold the state lock, so
 counters ("the next N calls") are exact under concurrency.
 """
 

@@ -123,7 +123,7 @@ def _match(method: str, path: str) -> tuple[str, re.Match, Work] | None | bool:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # Without it every keep-alive answer waits ~40 ms on delayed ACK (DESIGN.md).
+    # Without it every keep-alive answer waits ~40 ms on delayed ACK (docs/decisions/0010).
     disable_nagle_algorithm = True
     server: DosimServer
 

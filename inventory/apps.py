@@ -1,3 +1,5 @@
+"""Django app config of the inventory app."""
+
 from django.apps import AppConfig
 
 

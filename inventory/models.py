@@ -1,3 +1,5 @@
+"""Cloud resources (droplets) as Arcadia recorded them, and reconciliation's findings."""
+
 from django.db import models
 
 from provisioning.engine import StatusMachineMixin, Transitions
@@ -58,8 +60,8 @@ class CloudResource(StatusMachineMixin, models.Model):
     # teardown); tenant and deployment stay, so billing knows until when.
     unlinked_at = models.DateTimeField(null=True, blank=True)
     destroyed_at = models.DateTimeField(null=True, blank=True)
-    # The saga whose step recorded the destruction. Its id, not a foreign key:
-    # inventory sits below provisioning and must not depend on its tables.
+    # The saga whose step recorded the destruction. Its id, not a foreign key,
+    # so that pruning the saga ledger never rewrites the inventory's audit trail.
     destroyed_by_saga_id = models.UUIDField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,3 +1,5 @@
+"""URLs of the inventory API."""
+
 from rest_framework.routers import DefaultRouter
 
 from inventory.apis import CloudResourceViewSet

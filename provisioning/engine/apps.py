@@ -1,3 +1,5 @@
+"""Django app config of the saga engine (label ``provisioning``): registers its admin at ready()."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""Query-string filters of the saga list."""
+
 import django_filters
 
 from provisioning.engine.models import Saga, SagaStatus

@@ -1,3 +1,5 @@
+"""URLs of the saga API."""
+
 from rest_framework.routers import DefaultRouter
 
 from provisioning.engine.apis import SagaViewSet

@@ -1,3 +1,5 @@
+"""Step ``activate_deployment``: the deployment becomes active (undo: back to provisioning)."""
+
 from deployments.status_moves import deployment_activate, deployment_deactivate
 from provisioning.engine import Step, StepContext
 from provisioning.steps._deployments import deployment_errors

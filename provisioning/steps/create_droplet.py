@@ -1,3 +1,5 @@
+"""Step ``create_droplet``: buys the droplet, tagged with its saga (undo: destroys it)."""
+
 import time
 
 from django.conf import settings

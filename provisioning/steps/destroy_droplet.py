@@ -1,3 +1,5 @@
+"""Step ``destroy_droplet`` (teardown): destroys the deployment's droplet."""
+
 from provisioning.engine import Step, StepContext
 from provisioning.steps._gateway import droplet_destroy, gateway
 

@@ -1,3 +1,5 @@
+"""Step ``link_deployment_resource``: links the recorded droplet to its deployment (undo: unlinks)."""
+
 from inventory.services import cloud_resource_link, cloud_resource_unlink
 from provisioning.engine import Step, StepContext
 

@@ -1,3 +1,5 @@
+"""Step ``mark_deployment_deleted`` (teardown): the deployment ends ``deleted``."""
+
 from deployments.status_moves import deployment_mark_deleted
 from provisioning.engine import Step, StepContext
 from provisioning.steps._deployments import deployment_errors

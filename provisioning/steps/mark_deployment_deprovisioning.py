@@ -1,3 +1,5 @@
+"""Step ``mark_deployment_deprovisioning`` (teardown's first): the deployment is being torn down."""
+
 from deployments.status_moves import deployment_end_teardown, deployment_mark_deprovisioning
 from provisioning.engine import Step, StepContext
 from provisioning.steps._deployments import deployment_errors

@@ -1,3 +1,5 @@
+"""Step ``mark_deployment_provisioning`` (provisioning's first): the deployment is being provisioned."""
+
 from deployments.status_moves import deployment_mark_cancelled, deployment_mark_provisioning
 from provisioning.engine import Step, StepContext
 from provisioning.steps._deployments import deployment_errors

@@ -1,3 +1,5 @@
+"""Step ``mark_resource_destroyed`` (teardown): the inventory records the droplet destroyed."""
+
 from inventory.services import cloud_resource_mark_destroyed
 from provisioning.engine import Step, StepContext
 

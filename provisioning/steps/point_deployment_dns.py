@@ -1,3 +1,6 @@
+"""Step ``point_deployment_dns``: points the deployment's A record at the
+droplet (undo: restores what stood)."""
+
 from provisioning.engine import Step, StepContext
 from provisioning.steps._gateway import gateway, gateway_errors
 
@@ -9,7 +12,7 @@ def _record_image(record) -> dict | None:
 
 
 class PointDeploymentDns(Step):
-    """Points the A record ``<name>-<tenant>`` in ``ARCADIA_DNS_DOMAIN`` at the
+    """Points the deployment's A record (its ``dns_name``: ``<name>.<tenant>``) at the
     droplet's IPv4; outputs ``dns_previous`` (the record as it was, or
     ``None`` when there was none) and ``dns_record_id``.
 

@@ -1,3 +1,5 @@
+"""Step ``register_droplet``: records the droplet in the inventory (undo: marks it destroyed)."""
+
 from inventory.models import Provider
 from inventory.selectors import cloud_resource_id_by_external_id
 from inventory.services import cloud_resource_mark_destroyed, cloud_resource_register

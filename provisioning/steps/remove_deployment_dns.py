@@ -1,3 +1,5 @@
+"""Step ``remove_deployment_dns`` (teardown): deletes the deployment's A record."""
+
 from provisioning.engine import Step, StepContext
 from provisioning.steps._gateway import gateway, gateway_errors
 from provisioning.steps.point_deployment_dns import DEFAULT_TTL

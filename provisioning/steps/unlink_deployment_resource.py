@@ -1,3 +1,5 @@
+"""Step ``unlink_deployment_resource`` (teardown): unlinks the droplet from its deployment."""
+
 from inventory.services import cloud_resource_link, cloud_resource_unlink
 from provisioning.engine import Step, StepContext
 

@@ -1,3 +1,5 @@
+"""Step ``wait_droplet_active``: polls until the droplet is active with a public address."""
+
 import time
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""Fixtures of the API tests: tenants, users and their authenticated clients."""
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient

@@ -2,7 +2,7 @@
 
 import requests
 
-from dosim.control import droplet_ipv4
+from dosim.client import droplet_ipv4
 
 BODY = {"name": "web", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64", "tags": ["a"]}
 

@@ -3,7 +3,7 @@ gateway and directly) and DigitalOcean's official client ``pydo`` validates
 against the official OpenAPI description, and both clients work against it.
 
 Documented deviation: a droplet that fails to boot shows ``status: errored``
-(DESIGN.md: "a droplet can ... go errored after a 202"), a value the
+(docs/design.md, "Facts measured": "a droplet can 404 or go `errored` after a 202"), a value the
 description's enum lacks, so the errored fault is kept out of these runs.
 """
 

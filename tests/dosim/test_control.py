@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from dosim import faults as F
-from dosim.control import DosimControlError
+from dosim.client import DosimClientError
 from dosim.faults import FaultError, parse_cli
 from tests.support.dosim import spawn_dosim
 
@@ -53,11 +53,11 @@ def test_faults_merge_clear_and_refuse_nonsense(dosim):
     assert set(dosim.faults()) == set(F.OPERATIONS)
     dosim.clear_faults()
     assert dosim.faults() == {}
-    with pytest.raises(DosimControlError, match="unknown operation"):
+    with pytest.raises(DosimClientError, match="unknown operation"):
         dosim.faults("droplet_explode", fail_next=1)
-    with pytest.raises(DosimControlError, match="unknown fault parameter"):
+    with pytest.raises(DosimClientError, match="unknown fault parameter"):
         dosim.faults(F.DROPLET_GET, explode=1)
-    with pytest.raises(DosimControlError):
+    with pytest.raises(DosimClientError):
         dosim.configure(boot_delay="soon")
 
 

@@ -4,7 +4,7 @@ the request log."""
 import pytest
 import requests
 
-from dosim.control import DosimControlError, droplet_ipv4
+from dosim.client import DosimClientError, droplet_ipv4
 
 DOMAIN = "arcadia.test"
 
@@ -43,15 +43,15 @@ def test_change_and_destroy_a_droplet_behind_the_back(dosim):
 
     dosim.droplet_destroy_behind(made["id"])
     assert dosim.droplets() == []
-    with pytest.raises(DosimControlError, match="404"):
+    with pytest.raises(DosimClientError, match="404"):
         dosim.droplet_destroy_behind(made["id"])
 
 
 def test_bad_changes_are_refused(dosim):
     made = dosim.droplet_create_behind()
-    with pytest.raises(DosimControlError, match="400"):
+    with pytest.raises(DosimClientError, match="400"):
         dosim.droplet_change_behind(made["id"], size="huge")
-    with pytest.raises(DosimControlError, match="400"):
+    with pytest.raises(DosimClientError, match="400"):
         dosim.droplet_change_behind(made["id"], ipv4="not-an-address")
 
 

@@ -37,7 +37,7 @@ def droplets(sim) -> list[dict]:
 
 
 def droplet_ipv4(droplet: dict) -> str | None:
-    from dosim.control import droplet_ipv4 as ipv4
+    from dosim.client import droplet_ipv4 as ipv4
 
     return ipv4(droplet)
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from deployments.reconcile import reconcile_pass
-from dosim.control import droplet_ipv4
+from dosim.client import droplet_ipv4
 from inventory.models import CloudResource, FindingKind, FindingResolution, ReconcileFinding, ResourceStatus
 from provisioning.engine import SagaStatus
 from tests import factories

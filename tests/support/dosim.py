@@ -6,7 +6,7 @@ with the gateway pointed at it: ``settings.DIGITALOCEAN_API_URL`` /
 variables ``DIGITALOCEAN_END_POINT`` (what python-digitalocean reads),
 ``DIGITALOCEAN_API_URL`` and ``DIGITALOCEAN_TOKEN`` (so a worker process
 started during the test reaches it too) through monkeypatch.
-Yields a :class:`dosim.control.DosimControl` (``.base_url``, ``.api_url``,
+Yields a :class:`dosim.client.DosimClient` (``.base_url``, ``.api_url``,
 ``.token``, ``.handle`` = the in-process server)::
 
     def test_lost_create(dosim):
@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pytest
 
-from dosim.control import DosimControl
+from dosim.client import DosimClient
 from dosim.server import start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ def _baseline() -> dict:
     return {**TEST_CONFIG, "token": settings.DOSIM_TOKEN, "domains": [settings.ARCADIA_DNS_DOMAIN]}
 
 
-def _point_at(control: DosimControl, settings, monkeypatch) -> None:
+def _point_at(control: DosimClient, settings, monkeypatch) -> None:
     """This process through settings; python-digitalocean's own objects and
     any worker process started later through the environment."""
     settings.DIGITALOCEAN_API_URL = control.api_url
@@ -84,7 +84,7 @@ def dosim_server():
 def dosim(dosim_server, settings, monkeypatch):
     baseline = _baseline()
     dosim_server.state.reset(baseline)
-    control = DosimControl(dosim_server.base_url, token=baseline["token"])
+    control = DosimClient(dosim_server.base_url, token=baseline["token"])
     control.handle = dosim_server
     _point_at(control, settings, monkeypatch)
     yield control
@@ -125,7 +125,7 @@ def spawn_dosim(*flags: str, token: str | None = None):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"python -m dosim did not come up: {_stderr(proc)}")
             time.sleep(0.05)
-        yield DosimControl(base_url, token=token)
+        yield DosimClient(base_url, token=token)
     finally:
         proc.terminate()
         try:

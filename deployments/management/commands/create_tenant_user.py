@@ -1,3 +1,5 @@
+"""``manage.py create_tenant_user``: a tenant, a user in it and the user's API token."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from arcadia.exceptions import ApplicationError

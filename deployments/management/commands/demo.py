@@ -19,7 +19,7 @@ from deployments.models import Deployment
 from deployments.reconcile import reconcile_pass, report_lines
 from deployments.saga_watch import saga_follow
 from deployments.tenants import tenant_user_create
-from dosim.control import DosimControl, droplet_ipv4
+from dosim.client import DosimClient, droplet_ipv4
 from dosim.server import start_in_thread
 from inventory.models import CloudResource
 from provisioning.engine import embedded_worker
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         self.stdout.write(text)
         self.stdout.flush()
 
-    def start_simulator(self, boot_delay: float) -> DosimControl:
+    def start_simulator(self, boot_delay: float) -> DosimClient:
         token = settings.DOSIM_TOKEN
         handle = start_in_thread(
             port=0, boot_delay=boot_delay, token=token, domains=[settings.ARCADIA_DNS_DOMAIN]
@@ -71,7 +71,7 @@ class Command(BaseCommand):
         settings.DIGITALOCEAN_API_URL, settings.DIGITALOCEAN_TOKEN = handle.api_url, token
         os.environ["DIGITALOCEAN_END_POINT"] = handle.api_url
         self.say(f"Simulator: {handle.api_url} (droplets boot in {boot_delay:g}s)")
-        return DosimControl(handle.base_url, token=token)
+        return DosimClient(handle.base_url, token=token)
 
     def provision(self, client: Client, name: str, title: str) -> None:
         self.say(f"\n== {title}")
@@ -89,7 +89,7 @@ class Command(BaseCommand):
             f"saga {detail['saga']['status']} ({detail['saga']['progress']} steps succeeded)"
         )
 
-    def report(self, sim: DosimControl) -> None:
+    def report(self, sim: DosimClient) -> None:
         domain = settings.ARCADIA_DNS_DOMAIN
         self.say("\n== 3. Simulator state")
         droplets = sim.droplets()

@@ -1,7 +1,7 @@
 """Python client for a running simulator: the demo, the tests and the
 benchmarks drive faults and read state through it.
 
-    sim = DosimControl("http://127.0.0.1:8089")
+    sim = DosimClient("http://127.0.0.1:8089")
     sim.faults("droplet_create", lost_response=1, lost_mode="error", status=500)
     sim.configure(boot_delay=0.2)
     sim.state()["droplets"]
@@ -20,11 +20,11 @@ from typing import Any
 from dosim.faults import OPERATIONS
 
 
-class DosimControlError(RuntimeError):
+class DosimClientError(RuntimeError):
     pass
 
 
-class DosimControl:
+class DosimClient:
     def __init__(self, base_url: str, *, token: str = "dosim-token", timeout: float = 10.0):
         self.base_url = base_url.rstrip("/").removesuffix("/v2")
         self.api_url = f"{self.base_url}/v2/"
@@ -32,7 +32,7 @@ class DosimControl:
         self.timeout = timeout
 
     def __repr__(self) -> str:
-        return f"DosimControl({self.base_url!r})"
+        return f"DosimClient({self.base_url!r})"
 
     def _call(self, method: str, path: str, body: Any = None, *, api: bool = False) -> Any:
         data = None if body is None else json.dumps(body).encode()
@@ -44,7 +44,7 @@ class DosimControl:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as exc:
-            raise DosimControlError(f"{method} {path}: {exc.code} {exc.read()[:500]!r}") from None
+            raise DosimClientError(f"{method} {path}: {exc.code} {exc.read()[:500]!r}") from None
         return json.loads(raw) if raw else None
 
     # --- control -----------------------------------------------------------------
