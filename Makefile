@@ -15,7 +15,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # database (test_arcadia_gw0, _gw1) and Redis database (15, 14).
 TEST_PROCESSES ?= 2
 
-.PHONY: install test lint demo up bench bench-reconcile chaos clean
+.PHONY: install test test-fast test-setup lint demo up bench bench-reconcile chaos clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,9 +33,21 @@ demo: $(STAMP)
 	env -u CELERY_BROKER_URL DATABASE_URL=sqlite:///demo.sqlite3 LOG_LEVEL=WARNING \
 		ARCADIA_DROPLET_POLL_INTERVAL=0.3 $(BIN)/python manage.py demo
 
-test: $(STAMP)
+# Starts PostgreSQL, Redis and RabbitMQ when they are down and installs
+# Chromium when it is missing (or says what to do where it cannot).
+test-setup:
+	scripts/test_setup.sh
+
+test: $(STAMP) test-setup
 	DATABASE_URL=$(TEST_DATABASE_URL) ARCADIA_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest --create-db -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+
+# The tests that run no worker, browser, Flower or outage (the marker
+# ``integration`` is set from the fixtures a test uses: tests/conftest.py).
+# About a minute; the full suite is what CI and the README run.
+test-fast: $(STAMP) test-setup
+	DATABASE_URL=$(TEST_DATABASE_URL) ARCADIA_TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest --create-db -n $(TEST_PROCESSES) -m "not integration" $(PYTEST_ARGS)
 
 # The whole stack on this machine (local PostgreSQL and Redis), under honcho:
 # web, worker, beat, flower and the simulator; prints URLs and a demo token.

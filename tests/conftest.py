@@ -16,6 +16,32 @@ pytest_plugins = ["tests.support.dosim", "tests.support.worker", "tests.support.
 IDLE_IN_TRANSACTION_TIMEOUT = "60s"
 
 
+# The suite has one kind marker. A test that runs real processes or threads
+# against committed rows (a Celery worker, Flower, a browser, a broker or
+# database outage) is ``integration``, marked here from the fixtures it uses
+# so no test can forget it; ``make test-fast`` runs the rest.
+INTEGRATION_FIXTURES = frozenset(
+    {
+        "transactional_db",
+        "live_server",
+        "celery_worker_process",
+        "worker_broker_url",
+        "browser",
+        "page",
+        "flower",
+        "dosim_process",
+    }
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        db = item.get_closest_marker("django_db")
+        committed = db is not None and db.kwargs.get("transaction", False)
+        if committed or INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -11,7 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.integration  # real processes under the supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
 HONCHO = Path(sys.executable).with_name("honcho")
