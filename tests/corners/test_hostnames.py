@@ -35,10 +35,22 @@ def test_the_same_name_twice_in_one_tenant_is_still_taken():
 
 
 @pytest.mark.django_db
-def test_a_hostname_over_253_characters_is_refused():
+def test_a_hostname_over_253_characters_is_refused_though_every_label_is_valid(settings):
+    settings.ARCADIA_DNS_DOMAIN = ".".join(["d" * 60] * 3) + ".test"  # 187 characters, 4 labels
+    tenant = factories.TenantFactory(slug="t" * 50)  # a label; Tenant.slug's longest
+    name = "a" * 63  # a label of the longest length a label may have
+    with pytest.raises(ApplicationError) as caught:
+        services.deployment_create(tenant=tenant, name=name, **BODY)
+    assert len(f"{name}.{tenant.slug}.{settings.ARCADIA_DNS_DOMAIN}") == 302
+    assert "exceeds 253 characters" in str(caught.value.as_data())
+
+
+@pytest.mark.django_db
+def test_a_name_over_63_characters_is_not_a_dns_label():
     tenant = factories.TenantFactory(slug="acme")
-    with pytest.raises(ApplicationError):
+    with pytest.raises(ApplicationError) as caught:
         services.deployment_create(tenant=tenant, name="a" * 64, **BODY)
+    assert "not a DNS label of at most 63 characters" in str(caught.value.as_data())
 
 
 @pytest.mark.django_db

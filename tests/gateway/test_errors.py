@@ -1,6 +1,8 @@
 """Every error class and every fault mode of the simulator surfaces from the
 gateway as the right error type."""
 
+import time
+
 import pytest
 
 from dosim import faults as F
@@ -107,15 +109,19 @@ def test_an_exhausted_quota_in_the_headers_refuses_the_next_call_before_it_leave
     assert [r["status"] for r in dosim.requests()] == [200, 200, 200]
 
 
-def test_a_429_answered_is_throttled_with_retry_after(dosim):
-    dosim.configure(rate_limit_per_minute=3)
+def test_a_429_answered_is_throttled_and_pauses_the_whole_token(dosim):
+    # The budget has permits to spare: DigitalOcean itself answers 429.
     gw = get_gateway()
-    dosim.add_record(DOMAIN, "seed", "192.0.2.1")  # two requests the budget did not see
-    dosim.add_record(DOMAIN, "seed2", "192.0.2.1")
-    gw.droplets_by_tag("x")
+    dosim.faults(F.DROPLET_LIST, fail_next=1, status=429, retry_after=30)
     with pytest.raises(GatewayThrottled) as caught:
         gw.droplets_by_tag("x")
-    assert 0 < caught.value.retry_after <= 60
+    assert caught.value.status == 429
+    assert caught.value.retry_after >= 30
+    # Paused: the next call, of any operation, is refused before it leaves.
+    with pytest.raises(GatewayThrottled) as refused:
+        gw.droplet_get(1)
+    assert refused.value.status is None
+    assert [r["status"] for r in dosim.requests()] == [429]
 
 
 def test_connection_refused_is_transient(dosim):
@@ -132,8 +138,14 @@ def test_latency_past_the_timeout_is_transient(dosim):
 
 
 def test_latency_within_the_timeout_only_delays(dosim):
-    dosim.faults(F.DROPLET_LIST, latency=0.05)
-    assert get_gateway().droplets_by_tag("x") == []
+    gw = DigitalOceanGateway(api_url=dosim.api_url, token=dosim.token, timeout=30)
+    dosim.faults(F.DROPLET_LIST, latency=1.0)
+    started = time.monotonic()
+    assert gw.droplets_by_tag("x") == []
+    # It waited for the slow answer (a lower bound: load only adds to it),
+    # and sent the request once: no timeout, no retry.
+    assert time.monotonic() - started >= 1.0
+    assert [r["status"] for r in dosim.requests()] == [200]
 
 
 def test_failure_rate_one_always_fails_and_zero_never(dosim):
