@@ -6,11 +6,8 @@ The outages are real: the database connection goes to a port nothing
 listens on (psycopg2 gets "connection refused"), the broker likewise.
 """
 
-from contextlib import contextmanager
-
 import pytest
 import redis
-from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -19,6 +16,7 @@ from provisioning.engine import SagaStatus, sagas_of, sweep_stalled_sagas
 from tests import factories
 from tests.support import worker as worker_support
 from tests.support.broker_servers import free_port
+from tests.support.outages import database_unreachable
 from tests.support.worker import _switch_broker, empty_broker
 
 BODY = {"name": "web", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
@@ -30,19 +28,6 @@ def api(transactional_db):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
-
-
-@contextmanager
-def database_unreachable():
-    settings_dict = connection.settings_dict
-    saved = settings_dict["HOST"], settings_dict["PORT"]
-    connection.close()
-    settings_dict["HOST"], settings_dict["PORT"] = "127.0.0.1", str(free_port())
-    try:
-        yield
-    finally:
-        connection.close()
-        settings_dict["HOST"], settings_dict["PORT"] = saved
 
 
 @pytest.fixture

@@ -5,13 +5,14 @@ first step."""
 import subprocess
 
 import pytest
+from django.db import transaction
 
-from provisioning.engine import claims, owners, wiring
+from provisioning.engine import claims, owners
 from provisioning.engine.claims import Claim, Refusal, Refused
 from provisioning.engine.models import SagaEvent, SagaStatus, SagaStep, StepStatus
 from provisioning.engine.services import saga_request_cancel, saga_start
 from tests.engine.conftest import fake_trail, wait_terminal
-from tests.engine.test_delivery import _rows_only
+from tests.support.ledger import unsent_saga
 
 
 def test_a_database_error_inside_a_step_is_retried_not_compensated(worker):
@@ -45,12 +46,11 @@ def test_transient_errors_fail_the_step_once_their_time_is_up(worker):
     assert fake_trail(saga, "fake.compensate") == ["s1", "s0"]
 
 
-def test_cancel_before_the_first_step_still_undoes_the_step_that_owns_the_failure(worker, monkeypatch):
-    with monkeypatch.context() as patch:
-        patch.setattr(wiring, "send_forward", lambda *args, **kwargs: None)  # not started yet
+def test_cancel_before_the_first_step_still_undoes_the_step_that_owns_the_failure(worker):
+    # Nothing leaves before the commit: the cancel comes before any step ran.
+    with transaction.atomic():
         saga = saga_start(kind="fake_owned", context={})
-
-    saga_request_cancel(saga=saga)
+        saga_request_cancel(saga=saga)
     saga = wait_terminal(saga)
 
     assert saga.status == SagaStatus.COMPENSATED
@@ -67,7 +67,7 @@ def test_cancel_before_the_first_step_still_undoes_the_step_that_owns_the_failur
 @pytest.fixture
 def held_step(transactional_db, fake_definition):
     """Step 1 of a running saga, claimed by a run of task "t1" in this process."""
-    saga = _rows_only(status=SagaStatus.RUNNING)
+    saga = unsent_saga(status=SagaStatus.RUNNING)
     SagaStep.objects.filter(saga=saga, index=0).update(status=StepStatus.SUCCEEDED)
     claim = claims.claim_forward(saga_id=saga.id, index=1, owner=owners.this_run(task_id="t1", tries=0))
     assert isinstance(claim, Claim)
@@ -98,7 +98,7 @@ def test_the_next_try_of_the_same_task_takes_its_lease_back(held_step):
 
 
 def test_a_lease_held_by_a_process_that_died_is_taken_over(transactional_db, fake_definition):
-    saga = _rows_only(status=SagaStatus.RUNNING)
+    saga = unsent_saga(status=SagaStatus.RUNNING)
     SagaStep.objects.filter(saga=saga, index=0).update(status=StepStatus.SUCCEEDED)
     child = subprocess.Popen(["sleep", "0.2"])
     dead = owners.Owner(

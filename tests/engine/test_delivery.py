@@ -15,19 +15,9 @@ from provisioning.engine.outcome import Next
 from provisioning.engine.services import saga_request_cancel, saga_start
 from provisioning.engine.sweeper import sweep_stalled_sagas
 from provisioning.engine.turnaround import saga_step_failed
-from tests import factories
 from tests.engine.conftest import fake_trail, wait_for, wait_terminal
-
-NAMES = [f"s{i}" for i in range(5)]
-
-
-def _rows_only(kind="fake_five", context=None, **saga_fields):
-    """A saga as saga_start would write it, but whose chain was never sent
-    (the process died between commit and enqueue)."""
-    saga = factories.SagaFactory(kind=kind, context=context or {}, **saga_fields)
-    for index, name in enumerate(NAMES):
-        factories.SagaStepFactory(saga=saga, index=index, name=name)
-    return saga
+from tests.support.ledger import FIVE_NAMES as NAMES
+from tests.support.ledger import unsent_saga
 
 
 def _backdate(saga, seconds=3600):
@@ -75,7 +65,7 @@ def test_cancel_mid_saga_compensates_at_the_next_boundary(worker):
 
 
 def test_cancel_before_any_step_ran_compensates_nothing(worker):
-    saga = _rows_only()
+    saga = unsent_saga()
     saga = saga_request_cancel(saga=saga)
     assert saga.status == SagaStatus.COMPENSATING
     assert set(saga.steps.values_list("status", flat=True)) == {StepStatus.SKIPPED}
@@ -89,7 +79,7 @@ def test_cancel_before_any_step_ran_compensates_nothing(worker):
 
 
 def test_sweeper_resumes_a_saga_whose_chain_was_never_sent(worker):
-    saga = _rows_only()
+    saga = unsent_saga()
     _backdate(saga)
 
     assert sweep_stalled_sagas() == 1
@@ -99,7 +89,7 @@ def test_sweeper_resumes_a_saga_whose_chain_was_never_sent(worker):
 
 
 def test_sweeper_resumes_forward_from_the_first_unfinished_step(worker):
-    saga = _rows_only(status=SagaStatus.RUNNING)
+    saga = unsent_saga(status=SagaStatus.RUNNING)
     SagaStep.objects.filter(saga=saga, index__lt=2).update(status=StepStatus.SUCCEEDED, attempts=1)
     _backdate(saga)
 
@@ -112,7 +102,7 @@ def test_sweeper_resumes_forward_from_the_first_unfinished_step(worker):
 def test_a_next_message_the_broker_refused_is_left_to_the_sweeper_not_rolled_back(worker):
     # Celery fails a task whose next chain message cannot be sent (Redis
     # down) after the step recorded its success, and calls the errback.
-    saga = _rows_only(status=SagaStatus.RUNNING)
+    saga = unsent_saga(status=SagaStatus.RUNNING)
     SagaStep.objects.filter(saga=saga, index__lt=2).update(status=StepStatus.SUCCEEDED, attempts=1)
     refused = KombuOperationalError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
     tasks.step_failed(None, refused, None, str(saga.id), 1)
@@ -127,7 +117,7 @@ def test_a_next_message_the_broker_refused_is_left_to_the_sweeper_not_rolled_bac
 
 
 def test_sweeper_resumes_a_compensation_whose_chain_was_lost(worker):
-    saga = _rows_only(status=SagaStatus.COMPENSATING, error="s2 is broken")
+    saga = unsent_saga(status=SagaStatus.COMPENSATING, error="s2 is broken")
     SagaStep.objects.filter(saga=saga, index__lt=2).update(status=StepStatus.SUCCEEDED, attempts=1)
     SagaStep.objects.filter(saga=saga, index=2).update(status=StepStatus.FAILED, attempts=1)
     SagaStep.objects.filter(saga=saga, index__gt=2).update(status=StepStatus.SKIPPED)
@@ -140,13 +130,13 @@ def test_sweeper_resumes_a_compensation_whose_chain_was_lost(worker):
 
 
 def test_sweeper_leaves_fresh_sagas_alone(transactional_db, fake_definition):
-    _rows_only()
+    unsent_saga()
     assert sweep_stalled_sagas() == 0
 
 
 @pytest.mark.django_db
 def test_live_lease_makes_a_second_delivery_back_off(fake_definition):
-    saga = _rows_only(status=SagaStatus.RUNNING)
+    saga = unsent_saga(status=SagaStatus.RUNNING)
     SagaStep.objects.filter(saga=saga, index=0).update(
         status=StepStatus.RUNNING,
         attempts=1,
@@ -161,7 +151,7 @@ def test_live_lease_makes_a_second_delivery_back_off(fake_definition):
 
 @pytest.mark.django_db
 def test_expired_lease_is_taken_over(fake_definition):
-    saga = _rows_only(status=SagaStatus.RUNNING)
+    saga = unsent_saga(status=SagaStatus.RUNNING)
     SagaStep.objects.filter(saga=saga, index=0).update(
         status=StepStatus.RUNNING,
         attempts=1,

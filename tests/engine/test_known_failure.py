@@ -9,12 +9,12 @@ from arcadia.celery import app
 from provisioning.engine import Saga, SagaStatus, SagaStep, StepStatus, registry, saga_start, tasks
 from tests.engine.conftest import fake_trail, wait_terminal
 from tests.engine.stuck_steps import STUCK
-from tests.engine.test_delivery import _rows_only
+from tests.support.ledger import unsent_saga
 
 
 def _running_saga_at(index: int, context: dict) -> Saga:
     """A saga whose steps before ``index`` succeeded, with no message in flight."""
-    saga = _rows_only(status=SagaStatus.RUNNING, context=context)
+    saga = unsent_saga(status=SagaStatus.RUNNING, context=context)
     SagaStep.objects.filter(saga=saga, index__lt=index).update(status=StepStatus.SUCCEEDED, attempts=1)
     return saga
 

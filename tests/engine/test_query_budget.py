@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from provisioning.engine import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus, claims
 from provisioning.engine.claims import postgresql
-from tests.engine.test_delivery import _rows_only
+from tests.support.ledger import unsent_saga
 
 
 def round_trips() -> CaptureQueriesContext:
@@ -27,7 +27,7 @@ def _transition(saga, index: int) -> bool:
 
 
 def _saga_mid_way():
-    saga = _rows_only(status=SagaStatus.RUNNING, context={"tenant": "acme"})
+    saga = unsent_saga(status=SagaStatus.RUNNING, context={"tenant": "acme"})
     SagaStep.objects.filter(saga=saga, index__lt=2).update(status=StepStatus.SUCCEEDED)
     return saga
 
@@ -57,7 +57,7 @@ def test_a_step_transition_costs_two_round_trips_on_postgresql(transactional_db,
 
 
 def test_the_first_and_last_transitions_stay_within_budget(transactional_db, fake_definition):
-    saga = _rows_only(context={})
+    saga = unsent_saga(context={})
 
     with round_trips() as first:
         _transition(saga, 0)  # also marks the saga running

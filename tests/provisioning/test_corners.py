@@ -2,10 +2,11 @@
 update whose answer is lost, a provider outage of minutes."""
 
 import pytest
+from django.db import transaction
 
 from deployments.models import Deployment, DeploymentStatus
 from deployments.services import deployment_provision_context
-from provisioning.engine import SagaStatus, StepStatus, saga_start, wiring
+from provisioning.engine import SagaStatus, StepStatus, saga_start
 from tests import factories
 from tests.provisioning import helpers as h
 from tests.provisioning.faulty import FAULTY_KINDS
@@ -13,12 +14,12 @@ from tests.provisioning.faulty import FAULTY_KINDS
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
-def test_cancel_before_the_first_step_ran_cancels_the_deployment(provisioner, sim, alice_client, monkeypatch):
-    with monkeypatch.context() as patch:
-        patch.setattr(wiring, "send_forward", lambda *args, **kwargs: None)  # the worker has not begun
+def test_cancel_before_the_first_step_ran_cancels_the_deployment(provisioner, sim, alice_client):
+    # Nothing leaves before the commit: the worker has not begun when the
+    # cancel arrives.
+    with transaction.atomic():
         body = alice_client.post("/api/deployments/", h.BODY, format="json").json()
-
-    response = alice_client.post(f"/api/deployments/{body['id']}/cancel/")
+        response = alice_client.post(f"/api/deployments/{body['id']}/cancel/")
     assert response.status_code == 202, response.content
     saga = h.wait_saga(body["saga"]["id"])
 
