@@ -85,22 +85,23 @@ def test_header_resync_lowers_what_is_left(kind):
 @pytest.mark.parametrize("kind", STORES)
 def test_nothing_left_in_the_headers_pauses_until_the_reset(kind):
     budget = make_budget(kind, config(per_minute=1000, per_hour=1000))
-    reset = int(time.time()) + 30
+    reset = int(time.time()) + 600
     decision = budget.acquire(ANY, "GET", "/v2/droplets/1")
     budget.observe(
         200, {"ratelimit-limit": "100", "ratelimit-remaining": "0", "ratelimit-reset": str(reset)}, decision
     )
     refused = budget.acquire(ANY, "GET", "/v2/droplets/1")
-    assert not refused.granted and 28 <= refused.wait <= 31
+    # Bounds far apart: a loaded machine may take seconds between the calls.
+    assert not refused.granted and 540 <= refused.wait <= 601
 
 
 def test_a_429_pauses_every_process_of_the_token():
     key = "pause-" + str(time.time_ns())
     one, other = make_budget("redis", key=key), make_budget("redis", key=key)  # two clients, one Redis
-    paused = one.observe(429, {"retry-after": "3", "ratelimit-remaining": "7"}, None)
-    assert 2.5 < paused <= 3.0
+    paused = one.observe(429, {"retry-after": "300", "ratelimit-remaining": "7"}, None)
+    assert 240 < paused <= 300
     refused = other.acquire(ANY, "GET", "/v2/droplets/1")
-    assert not refused.granted and 2.5 < refused.wait <= 3.5
+    assert not refused.granted and 240 < refused.wait <= 301
     status = other.status()
     assert status["answered_429"] == 1 and status["last_429"] is not None and status["paused_until"]
     one.reset()

@@ -34,11 +34,15 @@ def test_a_move_is_one_statement_and_stamps_updated_at():
 
 def test_repeating_a_move_is_a_no_op():
     deployment = _deployment(_S.ACTIVE)
+    before = deployment.updated_at
 
-    status_moves.deployment_activate(deployment_id=deployment.pk)
+    with CaptureQueriesContext(connection) as statements:
+        status_moves.deployment_activate(deployment_id=deployment.pk)
 
+    # One statement, which changes nothing: the status and its timestamp stay.
+    assert len(statements) == 1, [q["sql"] for q in statements]
     deployment.refresh_from_db()
-    assert deployment.status == _S.ACTIVE
+    assert (deployment.status, deployment.updated_at) == (_S.ACTIVE, before)
 
 
 def test_an_illegal_move_raises_and_writes_nothing():
