@@ -5,7 +5,7 @@ Rows are written by the provisioning sagas and kept forever (a destroyed
 droplet keeps its row for audit and billing), so the admin only lists them.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
@@ -17,9 +17,9 @@ from inventory.findings import (
 )
 from inventory.gateway import GatewayError
 from inventory.models import CloudResource, ReconcileFinding
-from provisioning.engine import ReadOnlyAdminMixin
+from provisioning.engine import ReadOnlyAdminMixin, operate_each
 
-# The saga admin, by URL name: inventory does not import provisioning.
+# The saga admin, by URL name: its page is the engine's, not part of its facade.
 SAGA_CHANGE_URL = "admin:provisioning_saga_change"
 
 
@@ -121,16 +121,17 @@ class ReconcileFindingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.is_staff and request.user.has_perm("inventory.change_reconcilefinding")
 
     def _operate(self, request, queryset, service, verb):
-        done = 0
-        for finding in queryset.order_by("id"):
-            try:
-                service(finding_id=finding.pk, by=request.user.get_username())
-            except (FindingActionRefused, GatewayError) as exc:
-                self.message_user(request, f"#{finding.pk}: {verb} refused: {exc}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{verb}: {done} finding(s).", messages.SUCCESS)
+        by = request.user.get_username()
+        operate_each(
+            self,
+            request,
+            queryset.order_by("id"),
+            lambda finding: service(finding_id=finding.pk, by=by),
+            verb=verb,
+            noun="finding",
+            refusals=(FindingActionRefused, GatewayError),
+            label=lambda finding: f"#{finding.pk}",
+        )
 
     @admin.action(description="Destroy orphan droplet", permissions=["operate"])
     def destroy_orphan(self, request, queryset):

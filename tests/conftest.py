@@ -2,10 +2,10 @@
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.support.clients import token_client
 
 pytest_plugins = ["tests.support.dosim", "tests.support.worker", "tests.support.budget"]
 
@@ -80,6 +80,4 @@ def acme(transactional_db):
 @pytest.fixture
 def alice_client(acme):
     user = factories.UserFactory(username="alice", tenant=acme)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user)

@@ -57,6 +57,7 @@ _LAZY = {
     "SagaOutputSerializer": "provisioning.engine.serializers",
     "SagaSummaryOutputSerializer": "provisioning.engine.serializers",
     "ReadOnlyAdminMixin": "provisioning.engine.display.admin_readonly",
+    "operate_each": "provisioning.engine.display.bulk_actions",
 }
 
 __all__ = [

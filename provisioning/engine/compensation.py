@@ -19,7 +19,7 @@ from provisioning.engine.events import SagaEventName
 from provisioning.engine.logs import step_log, stored_error
 from provisioning.engine.models import SagaStep, StepStatus
 from provisioning.engine.outcome import Outcome
-from provisioning.engine.policies import backoff_delay, gives_up
+from provisioning.engine.retrying import give_up_reason, release_for_retry
 from provisioning.engine.settings import engine_settings
 
 _T = StepStatus
@@ -60,20 +60,12 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
     except Exception as exc:  # transient, or a bug: both worth retrying
         if not isinstance(exc, TransientError):
             logger.exception("compensation raised an undeclared error")
-        tries = claim.compensation_attempts
-        failing = claims.failing_for(claim)
-        default = engine_settings().compensation_retry_seconds
-        if why := gives_up(policy, tries=tries, failing_for=failing, default=default):
-            return _give_up(claim, f"{why}: {stored_error(exc)}")
-        delay = backoff_delay(policy, tries, getattr(exc, "retry_after", None))
-        claims.release(
-            claim,
-            failed=True,
-            error=stored_error(exc),
-            event_name=SagaEventName.COMPENSATION_RETRYING,
-            countdown=round(delay, 2),
+        tries, default = claim.compensation_attempts, engine_settings().compensation_retry_seconds
+        if why := give_up_reason(claim, policy, exc, tries=tries, default=default):
+            return _give_up(claim, why)
+        return release_for_retry(
+            claim, policy, exc, tries=tries, event_name=SagaEventName.COMPENSATION_RETRYING
         )
-        return Outcome.retry(delay)
     claims.record_compensation(claim, _T.COMPENSATED)
     logger.info("compensated (attempt %d)", claim.compensation_attempts)
     return Outcome.cont()

@@ -19,7 +19,8 @@ from provisioning.engine.errors import NotReady, PermanentError, Throttled, Tran
 from provisioning.engine.events import SagaEventName
 from provisioning.engine.logs import step_log, stored_error
 from provisioning.engine.outcome import Outcome
-from provisioning.engine.policies import RetryPolicy, backoff_delay, gives_up
+from provisioning.engine.policies import RetryPolicy
+from provisioning.engine.retrying import give_up_reason, release_for_retry
 from provisioning.engine.settings import engine_settings
 from provisioning.engine.turnaround import saga_begin_compensation
 
@@ -77,20 +78,11 @@ def _refused(saga_id, refused: Refused) -> Outcome:
 
 def _retry_later(claim: Claim, policy: RetryPolicy, exc: Exception) -> Outcome:
     tries = claim.attempts - claim.polls
-    failing = claims.failing_for(claim)
-    if why := gives_up(
-        policy, tries=tries, failing_for=failing, default=engine_settings().transient_retry_seconds
+    if why := give_up_reason(
+        claim, policy, exc, tries=tries, default=engine_settings().transient_retry_seconds
     ):
-        return Outcome.fail(f"{why}: {stored_error(exc)}")
-    delay = backoff_delay(policy, tries, getattr(exc, "retry_after", None))
-    claims.release(
-        claim,
-        failed=True,
-        error=stored_error(exc),
-        event_name=SagaEventName.STEP_RETRYING,
-        countdown=round(delay, 2),
-    )
-    return Outcome.retry(delay)
+        return Outcome.fail(why)
+    return release_for_retry(claim, policy, exc, tries=tries, event_name=SagaEventName.STEP_RETRYING)
 
 
 def _poll_later(claim: Claim, policy: RetryPolicy, exc: NotReady) -> Outcome:

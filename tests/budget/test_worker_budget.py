@@ -2,14 +2,13 @@
 sharing one budget in Redis, against ``python -m dosim`` at a low limit."""
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentStatus
 from dosim.ratelimit import most_in_any_window
 from provisioning.engine import SagaStatus
 from tests import factories
 from tests.provisioning import helpers as h
+from tests.support.clients import token_client
 
 pytestmark = pytest.mark.integration
 
@@ -27,9 +26,7 @@ WORKER_ENV = {
 @pytest.fixture
 def client(transactional_db):
     user = factories.UserFactory(username="alice", tenant=factories.TenantFactory(slug="acme"))
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return api
+    return token_client(user)
 
 
 @pytest.mark.timeout(300)

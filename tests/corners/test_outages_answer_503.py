@@ -8,14 +8,13 @@ listens on (psycopg2 gets "connection refused"), the broker likewise.
 
 import pytest
 import redis
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentStatus
 from provisioning.engine import SagaStatus, sagas_of, sweep_stalled_sagas
 from tests import factories
 from tests.support import worker as worker_support
 from tests.support.broker_servers import free_port
+from tests.support.clients import token_client
 from tests.support.outages import database_unreachable
 from tests.support.worker import _switch_broker, empty_broker
 
@@ -25,9 +24,7 @@ BODY = {"name": "web", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu
 @pytest.fixture
 def api(transactional_db):
     user = factories.UserFactory(username="alice", tenant=factories.TenantFactory(slug="acme"))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user)
 
 
 @pytest.fixture

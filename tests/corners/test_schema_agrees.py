@@ -3,10 +3,9 @@ nullable, error answers are documented, ``?page=`` is a positive integer."""
 
 import pytest
 import yaml
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from tests import factories
+from tests.support.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -14,9 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api():
     user = factories.UserFactory(username="alice", tenant=factories.TenantFactory(slug="acme"))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user)
 
 
 @pytest.fixture

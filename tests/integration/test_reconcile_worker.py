@@ -6,8 +6,6 @@ still doing never does."""
 import time
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentStatus
 from deployments.reconcile import reconcile_pass
@@ -15,6 +13,7 @@ from inventory.models import CloudResource, FindingKind, FindingResolution, Reco
 from provisioning.engine import SagaStatus
 from tests import factories
 from tests.provisioning import helpers as h
+from tests.support.clients import token_client
 
 pytestmark = pytest.mark.integration
 
@@ -25,9 +24,7 @@ DAY = 86400
 @pytest.fixture
 def client(transactional_db):
     user = factories.UserFactory(username="alice", tenant=factories.TenantFactory(slug="acme"))
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return api
+    return token_client(user)
 
 
 def provision(client) -> Deployment:

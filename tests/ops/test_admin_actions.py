@@ -14,6 +14,7 @@ from provisioning.engine import (
     saga_start,
 )
 from tests import factories
+from tests.support.clients import run_admin_action
 from tests.support.fake_steps import FIVE_STEPS
 from tests.support.ledger import unsent_saga
 from tests.support.waiting import wait_for_status
@@ -34,14 +35,8 @@ def operator(client, transactional_db):
     return client
 
 
-def run_action(client, action, *sagas):
-    response = client.post(
-        reverse(CHANGELIST),
-        {"action": action, "_selected_action": [str(s.pk) for s in sagas]},
-        follow=True,
-    )
-    assert response.status_code == 200
-    return response.content.decode()
+def run_action(client, action, *objects) -> str:
+    return run_admin_action(client, CHANGELIST, action, objects)
 
 
 def test_retry_compensation_action_finishes_a_compensation_failed_saga(worker, operator):

@@ -2,9 +2,9 @@
 real HTTP, on the real PostgreSQL."""
 
 import pytest
-from django.urls import reverse
 
 from tests import factories
+from tests.support.clients import run_admin_action
 
 CHANGELIST = "admin:inventory_reconcilefinding_changelist"
 
@@ -15,11 +15,5 @@ def operator(client, db):
     return client
 
 
-def run_action(client, action, *findings) -> str:
-    response = client.post(
-        reverse(CHANGELIST),
-        {"action": action, "_selected_action": [str(f.pk) for f in findings]},
-        follow=True,
-    )
-    assert response.status_code == 200
-    return response.content.decode()
+def run_action(client, action, *objects) -> str:
+    return run_admin_action(client, CHANGELIST, action, objects)

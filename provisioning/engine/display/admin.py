@@ -8,7 +8,7 @@ locking). Who may run actions: staff holding ``provisioning.change_saga``.
 
 import json
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from provisioning.engine.display import presentation
 from provisioning.engine.display.admin_readonly import ReadOnlyAdminMixin
+from provisioning.engine.display.bulk_actions import operate_each
 from provisioning.engine.display.operations_page import operations_context
 from provisioning.engine.display.saga_actions import REFUSALS, SAGA_ACTIONS
 from provisioning.engine.display.saga_page import (
@@ -178,22 +179,15 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def _operate(self, request, sagas, operation):
         """Run one operation per saga; one saga's refusal does not stop the others."""
         action = SAGA_ACTIONS[operation]
-        verb = action.verb
-        done = 0
-        for saga in sagas:
-            try:
-                action.run(saga)
-            except REFUSALS as exc:
-                link = reverse("admin:provisioning_saga_change", args=[saga.pk])
-                self.message_user(
-                    request,
-                    format_html('<a href="{}">{}</a>: {} refused: {}', link, saga.pk, verb, exc),
-                    messages.ERROR,
-                )
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{verb}: {done} saga(s).", messages.SUCCESS)
+
+        def link(saga):
+            return format_html(
+                '<a href="{}">{}</a>', reverse("admin:provisioning_saga_change", args=[saga.pk]), saga.pk
+            )
+
+        operate_each(
+            self, request, sagas, action.run, verb=action.verb, noun="saga", refusals=REFUSALS, label=link
+        )
 
     @admin.action(description="Retry failed compensations", permissions=["operate"])
     def retry_compensation(self, request, queryset):
