@@ -11,7 +11,7 @@ client built from ``transport.client``, now ``None``:
 happens (``... no attribute 'client'``) when a task that ran across the
 outage is acknowledged or rejected on its old, closed channel. Neither is a
 connection error, so Celery calls it unrecoverable and the worker exits
-(``tests/corners/test_broker_outage.py`` reproduced it 3 runs of 3).
+(``tests/foundation/test_broker_outage.py`` reproduced it 3 runs of 3).
 
 The fix is the smallest that leaves kombu alone everywhere else: a Redis
 channel that no longer knows its connection raises the transport's own
@@ -62,7 +62,7 @@ def needed(broker_url: str, kombu_version: str = kombu.__version__) -> bool:
     if _release(kombu_version) > CHECKED_UP_TO:
         log.warning(
             "kombu %s is newer than %s, the last release the Redis reconnect workaround was checked on: "
-            "it is not installed. Run tests/corners/test_broker_outage.py; if the worker survives, "
+            "it is not installed. Run tests/foundation/test_broker_outage.py; if the worker survives, "
             "delete arcadia/kombu_workaround.py, else raise CHECKED_UP_TO.",
             kombu_version,
             ".".join(map(str, CHECKED_UP_TO)),

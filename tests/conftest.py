@@ -7,7 +7,12 @@ from rest_framework.test import APIClient
 from tests import factories
 from tests.support.clients import token_client
 
-pytest_plugins = ["tests.support.dosim", "tests.support.worker", "tests.support.budget"]
+pytest_plugins = [
+    "tests.support.dosim",
+    "tests.support.worker",
+    "tests.support.budget",
+    "tests.support.browser",
+]
 
 
 # A transaction left open by a worker thread (a bug) would block the next

@@ -5,7 +5,7 @@ import pytest
 
 from deployments.models import Deployment
 from inventory.models import CloudResource
-from tests.browser.conftest import has_horizontal_scroll
+from tests.support.browser import has_horizontal_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

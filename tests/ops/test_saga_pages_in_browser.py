@@ -5,7 +5,7 @@ failed one marked, everything fits 1280 px, and no page logs an error."""
 import pytest
 
 from provisioning.engine import SagaStatus
-from tests.browser.conftest import has_horizontal_scroll
+from tests.support.browser import has_horizontal_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
