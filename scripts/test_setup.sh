@@ -43,16 +43,20 @@ for _ in $(seq 30); do
 done
 
 # The browser tests launch /usr/bin/chromium through Playwright, which never
-# downloads a browser here.
-if ! [ -x /usr/bin/chromium ]; then
+# downloads a browser here; the metrics tests run Debian's prometheus and
+# promtool.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+if [ ${#need[@]} -gt 0 ]; then
   if root && command -v apt-get >/dev/null; then
-    say "installing Debian's chromium"
+    say "installing Debian's ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || {
+    apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null 2>&1 || {
       apt-get update -q >/dev/null
-      apt-get install -y -q --no-install-recommends chromium >/dev/null
+      apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
     }
   else
-    say "/usr/bin/chromium is missing: apt-get install -y chromium (as root)"; exit 1
+    say "missing: ${need[*]}: apt-get install -y ${need[*]} (as root)"; exit 1
   fi
 fi
