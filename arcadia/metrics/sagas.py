@@ -105,23 +105,31 @@ def _counts(kinds: list[str], by_status: list[dict], settled: list[dict]) -> lis
         "Live sagas whose row has not moved for the stall timeout (what the sweeper resumes).",
         labels=["kind"],
     )
-    n_started, n_live, n_stalled = defaultdict(int), defaultdict(int), defaultdict(int)
+    awaiting = GaugeMetricFamily(
+        "arcadia_sagas_compensation_failed",
+        "Sagas now in compensation_failed: what could not be undone, waiting for an operator.",
+        labels=["kind"],
+    )
+    n_started, n_live, n_stalled, n_awaiting = (defaultdict(int) for _ in range(4))
     for row in by_status:
         n_started[row["kind"]] += row["n"]
         if row["status"] in SAGA_LIVE_STATUSES:
             n_live[row["kind"], row["status"]] += row["n"]
             n_stalled[row["kind"]] += row["stalled"]
+        elif row["status"] == SagaStatus.COMPENSATION_FAILED:
+            n_awaiting[row["kind"]] += row["n"]
     n_finished = defaultdict(int)
     for row in settled:
         n_finished[row["saga__kind"], _outcome(_SETTLE_EVENTS[row["event"]], row["cancelled"])] += row["n"]
     for kind in kinds:
         started.add_metric([kind], n_started[kind])
         stalled.add_metric([kind], n_stalled[kind])
+        awaiting.add_metric([kind], n_awaiting[kind])
         for outcome in OUTCOMES:
             finished.add_metric([kind, outcome], n_finished[kind, outcome])
         for status in SAGA_LIVE_STATUSES:
             live.add_metric([kind, status], n_live[kind, status])
-    return [started, finished, live, stalled]
+    return [started, finished, live, stalled, awaiting]
 
 
 def _timings():

@@ -64,6 +64,8 @@ def test_saga_counts_are_the_ledgers(eager, sim, alice_client, client):
             outcome,
         )
     assert total(samples, "arcadia_sagas_live") == 0
+    assert value(samples, "arcadia_sagas_compensation_failed", kind=FAKE) == 1
+    assert value(samples, "arcadia_sagas_compensation_failed", kind=PROVISION) == 0
     assert total(samples, "arcadia_sagas_stalled") == 0
 
 
