@@ -1,10 +1,12 @@
-"""The saga series: started, finished by outcome, live and stalled, and how
-long sagas and their rollbacks took. Three GROUP BY queries over the ledger.
+"""The saga series: started, finished by outcome, live, stalled and waiting
+for an operator, and how long sagas and their rollbacks took. Four GROUP BY
+queries over the ledger, none with a per-row subquery.
 
 ``finished`` counts the settle events (append-only, so the counter never goes
 down); a saga an operator retried after ``compensation_failed`` settles
 again and is counted once more under its new outcome. ``cancelled`` is a
-saga that a cancel turned around and that then compensated.
+saga that compensated after a cancel was requested (``cancel_requested``,
+which never goes back), ``compensated`` one that compensated without.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
@@ -29,14 +31,9 @@ from provisioning.engine import (
 
 E = SagaEventName
 
-SUCCEEDED, COMPENSATED, CANCELLED, COMPENSATION_FAILED = (
-    "succeeded",
-    "compensated",
-    "cancelled",
-    "compensation_failed",
-)
+SUCCEEDED, COMPENSATED, CANCELLED = "succeeded", "compensated", "cancelled"
+COMPENSATION_FAILED = "compensation_failed"
 OUTCOMES = (SUCCEEDED, COMPENSATED, CANCELLED, COMPENSATION_FAILED)
-ROLLBACK_OUTCOMES = (COMPENSATED, CANCELLED, COMPENSATION_FAILED)
 
 # The events that settle a saga, and the outcome each tells.
 _SETTLE_EVENTS = {
@@ -49,16 +46,14 @@ _BY_STATUS = {
     SagaStatus.COMPENSATED: COMPENSATED,
     SagaStatus.COMPENSATION_FAILED: COMPENSATION_FAILED,
 }
-# Where a rollback starts: the step failure or the cancel that turned the saga around.
+# Where a rollback starts: the step failure or the cancel that turned the
+# saga around (one conditional UPDATE does it, so a saga has one of them).
 _TURNAROUND_EVENTS = (E.SAGA_COMPENSATING, E.SAGA_CANCELLED)
+_ROLLED_BACK = (SagaStatus.COMPENSATED, SagaStatus.COMPENSATION_FAILED)
 
 
-def _outcome(base: str, cancelled: bool) -> str:
-    return CANCELLED if cancelled and base == COMPENSATED else base
-
-
-def _was_cancelled(saga_ref: str) -> Exists:
-    return Exists(SagaEvent.objects.filter(saga=OuterRef(saga_ref), event=E.SAGA_CANCELLED))
+def _outcome(base: str, cancel_requested: bool) -> str:
+    return CANCELLED if cancel_requested and base == COMPENSATED else base
 
 
 def saga_families(kinds: set[str]) -> list:
@@ -71,16 +66,11 @@ def saga_families(kinds: set[str]) -> list:
     settled = list(
         SagaEvent.objects.order_by()
         .filter(event__in=list(_SETTLE_EVENTS))
-        .annotate(cancelled=_was_cancelled("saga"))
-        .values("saga__kind", "event", "cancelled")
+        .values("saga__kind", "event", "saga__cancel_requested")
         .annotate(n=Count("pk"))
     )
-    timings = list(_timings())
     kinds = set(kinds) | {r["kind"] for r in by_status} | {r["saga__kind"] for r in settled}
-    return [
-        *_counts(sorted(kinds), by_status, settled),
-        *_histograms(timings),
-    ]
+    return [*_counts(sorted(kinds), by_status, settled), _durations(), _rollbacks()]
 
 
 def _stall_cutoff():
@@ -120,7 +110,8 @@ def _counts(kinds: list[str], by_status: list[dict], settled: list[dict]) -> lis
             n_awaiting[row["kind"]] += row["n"]
     n_finished = defaultdict(int)
     for row in settled:
-        n_finished[row["saga__kind"], _outcome(_SETTLE_EVENTS[row["event"]], row["cancelled"])] += row["n"]
+        outcome = _outcome(_SETTLE_EVENTS[row["event"]], row["saga__cancel_requested"])
+        n_finished[row["saga__kind"], outcome] += row["n"]
     for kind in kinds:
         started.add_metric([kind], n_started[kind])
         stalled.add_metric([kind], n_stalled[kind])
@@ -132,61 +123,70 @@ def _counts(kinds: list[str], by_status: list[dict], settled: list[dict]) -> lis
     return [started, finished, live, stalled, awaiting]
 
 
-def _timings():
-    """Per kind and outcome, two histograms over every finished saga: from
-    its start (the POST, for a provision) to its end, and from its turnaround
-    to its end (rollbacks only)."""
-    turned_at = (
-        SagaEvent.objects.filter(saga=OuterRef("pk"), event__in=_TURNAROUND_EVENTS)
-        .order_by("at")
-        .values("at")[:1]
-    )
-    return (
+def _durations() -> HistogramMetricFamily:
+    """From a saga's start (for a provision: the POST, in the same
+    transaction) to its end, over every finished saga."""
+    rows = (
         Saga.objects.order_by()
         .filter(status__in=SAGA_TERMINAL_STATUSES, finished_at__isnull=False)
-        .annotate(
-            cancelled=_was_cancelled("pk"),
-            turned_at=Subquery(turned_at),
-            took=duration("finished_at", "created_at"),
-            rollback=duration("finished_at", "turned_at"),
-        )
-        .values("kind", "status", "cancelled")
-        .annotate(**aggregates("took", SAGA_BOUNDS), **aggregates("rollback", SAGA_BOUNDS))
+        .annotate(took=duration("finished_at", "created_at"))
+        .values("kind", "status", "cancel_requested")
+        .annotate(**aggregates("took", SAGA_BOUNDS))
     )
-
-
-def _histograms(timings: list[dict]) -> list:
-    took = HistogramMetricFamily(
+    family = HistogramMetricFamily(
         "arcadia_saga_duration_seconds",
         "From a saga's start (for provision_deployment: the POST) to its end, every finished saga.",
         labels=["kind", "outcome"],
     )
-    rollback = HistogramMetricFamily(
+    return _fill(family, rows, "took", status_key="status", kind_key="kind", cancel_key="cancel_requested")
+
+
+def _rollbacks() -> HistogramMetricFamily:
+    """From the turnaround event (the failure or the cancel) to the saga's
+    end, over every rolled-back saga: joined from the event, not looked up
+    per saga."""
+    rows = (
+        SagaEvent.objects.order_by()
+        .filter(event__in=_TURNAROUND_EVENTS, saga__status__in=_ROLLED_BACK, saga__finished_at__isnull=False)
+        .annotate(rollback=duration("saga__finished_at", "at"))
+        .values("saga__kind", "saga__status", "saga__cancel_requested")
+        .annotate(**aggregates("rollback", SAGA_BOUNDS))
+    )
+    family = HistogramMetricFamily(
         "arcadia_saga_rollback_seconds",
         "From the failure or cancel that turned a saga around to its end (compensated or not).",
         labels=["kind", "outcome"],
     )
+    return _fill(
+        family,
+        rows,
+        "rollback",
+        status_key="saga__status",
+        kind_key="saga__kind",
+        cancel_key="saga__cancel_requested",
+    )
+
+
+def _fill(family, rows, field: str, *, status_key: str, kind_key: str, cancel_key: str):
     merged: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for row in timings:
-        merged[row["kind"], _outcome(_BY_STATUS[row["status"]], row["cancelled"])].append(row)
-    for (kind, outcome), rows in sorted(merged.items()):
-        row = _sum_rows(rows)
-        took.add_metric([kind, outcome], *histogram_value(row, "took", SAGA_BOUNDS))
-        if outcome in ROLLBACK_OUTCOMES and observed(row, "rollback"):
-            rollback.add_metric([kind, outcome], *histogram_value(row, "rollback", SAGA_BOUNDS))
-    return [took, rollback]
+    for row in rows:
+        merged[row[kind_key], _outcome(_BY_STATUS[row[status_key]], row[cancel_key])].append(row)
+    for (kind, outcome), group in sorted(merged.items()):
+        row = _sum_rows(group, field)
+        if observed(row, field):
+            family.add_metric([kind, outcome], *histogram_value(row, field, SAGA_BOUNDS))
+    return family
 
 
-def _sum_rows(rows: list[dict]) -> dict:
-    """One row of counts from several (a cancelled saga that failed to
-    compensate is grouped apart but told as compensation_failed)."""
+def _sum_rows(rows: list[dict], field: str) -> dict:
+    """One row of counts from several (a compensation_failed saga is grouped
+    by whether a cancel was requested, but told as one outcome)."""
     if len(rows) == 1:
         return rows[0]
-    total = {}
+    total = {f"{field}_sum": timedelta()}
     for row in rows:
+        total[f"{field}_sum"] += row[f"{field}_sum"] or timedelta()
         for key, value in row.items():
-            if key.endswith("_sum"):
-                total[key] = (total.get(key) or timedelta()) + (value or timedelta())
-            elif key.endswith("_count") or "_le_" in key:
+            if key == f"{field}_count" or key.startswith(f"{field}_le_"):
                 total[key] = total.get(key, 0) + value
     return total

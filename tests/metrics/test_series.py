@@ -185,8 +185,8 @@ def test_the_scrape_is_a_handful_of_queries(eager, sim, alice_client, client, dj
     _fake_sagas()
     scrape(client)  # definitions and the version are read once per process
 
-    # sagas by status, settle events, saga timings, step events, step rows, findings
-    with django_assert_max_num_queries(6):
+    # sagas by status, settle events, saga durations, rollbacks, step events, step rows, findings
+    with django_assert_max_num_queries(7):
         scrape(client)
 
 
