@@ -253,6 +253,10 @@ ARCADIA_RECONCILE_INTERVAL = env.float("ARCADIA_RECONCILE_INTERVAL", default=900
 # active row younger than this "gone": DigitalOcean's tag index lags.
 ARCADIA_RECONCILE_GRACE = env.float("ARCADIA_RECONCILE_GRACE", default=600.0)
 ARCADIA_RECONCILE_DESTROY_ORPHANS = env.bool("ARCADIA_RECONCILE_DESTROY_ORPHANS", default=False)
+# --- metrics (arcadia/metrics; docs/decisions/0020-metrics-read-from-the-ledger.md) --
+# A scraper sends "Authorization: Bearer <token>"; staff may also read it in
+# a browser session. Empty: only staff sessions; nobody else sees /metrics.
+ARCADIA_METRICS_TOKEN = env.str("ARCADIA_METRICS_TOKEN", default="")
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-sagas": {

@@ -7,10 +7,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from arcadia.api_docs import OfflineRedocView
 from arcadia.favicon import favicon
 from arcadia.health import healthz
+from arcadia.metrics.views import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("favicon.ico", favicon, name="favicon"),
     path("api/", include("deployments.urls")),
     path("api/", include("inventory.urls")),

@@ -52,6 +52,7 @@ _LAZY = {
         ),
         "provisioning.engine.selectors",
     ),
+    "SagaEventName": "provisioning.engine.events",
     "sweep_stalled_sagas": "provisioning.engine.sweeper",
     "embedded_worker": "provisioning.engine.embedded",
     "SagaOutputSerializer": "provisioning.engine.serializers",
