@@ -1,5 +1,5 @@
 """One reconcile pass with DNS checked: what the Celery beat task and
-``manage.py reconcile`` run. The comparison lives in ``inventory.reconcile``;
+``manage.py reconcile`` run. The pass lives in ``inventory.reconcile``;
 this module adds what only deployments know (the A records they expect)."""
 
 from __future__ import annotations

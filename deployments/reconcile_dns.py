@@ -1,6 +1,6 @@
 """What the zone should hold: each active deployment's A record, pointing
 at its droplet. Inventory compares it with the zone's listing
-(``inventory.reconcile.dns_observations``); this side knows deployments."""
+(``inventory.observations.dns_observations``); this side knows deployments."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db.models import Q
 from deployments.models import Deployment, DeploymentStatus
 from deployments.selectors import DEPLOYMENT_SUBJECT
 from inventory.models import CloudResource, ResourceStatus
-from inventory.reconcile import DnsExpectation
+from inventory.observations import DnsExpectation
 from provisioning.engine import SAGA_LIVE_STATUSES, Saga
 
 

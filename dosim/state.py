@@ -12,52 +12,24 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from dosim import render
+from dosim.config import Config
 from dosim.faults import DROPLET_CREATE, DROPLET_DELETE, DROPLET_GET, DROPLET_LIST, Faults
 from dosim.ratelimit import RateLimit
 
 Response = tuple[int, Any]
 
 
-@dataclass
-class Config:
-    token: str = "dosim-token"
-    domains: tuple[str, ...] = ("arcadia.test",)
-    boot_delay: float = 1.0
-    # 0 = no budget: benchmarks must measure Arcadia, not DigitalOcean's
-    # 250/minute limit; set it to see 429s.
-    rate_limit_per_minute: int = 0
-    # DigitalOcean's other window (5,000 at the real API); 0 = none.
-    rate_limit_per_hour: int = 0
-    default_per_page: int = 20
-    max_per_page: int = 200
-    log_size: int = 5000
-    seed: int | None = None
-    # Keep whole request/response pairs (conformance tests validate them).
-    capture: bool = False
-    # Base of pagination links instead of the request's Host (tests only).
-    links_base: str = ""
-
-    def update(self, values: dict[str, Any]) -> None:
-        known = {f.name: f for f in fields(self)}
-        unknown = set(values) - set(known)
-        if unknown:
-            raise ValueError(f"unknown config key(s) {sorted(unknown)}; one of {sorted(known)}")
-        for key, value in values.items():
-            if key == "domains":
-                value = tuple([value] if isinstance(value, str) else value)
-            elif key == "capture" and isinstance(value, str):
-                value = value.lower() in ("1", "true", "yes")
-            elif value is not None and key not in ("token", "seed"):
-                value = type(getattr(Config, key))(value)
-            setattr(self, key, value)
-
-
 def _error(status: int, message: str) -> Response:
     return status, render.error_body(status, message)
+
+
+def _not_found() -> Response:
+    # DigitalOcean's words for every unknown id, droplet, action, zone or record alike.
+    return _error(404, "The resource you were accessing could not be found.")
 
 
 @dataclass
@@ -160,13 +132,13 @@ class State:
     def droplet_get(self, droplet_id: int, now: float) -> Response:
         d = self._visible(droplet_id, now)
         if d is None:
-            return _error(404, "The resource you were accessing could not be found.")
+            return _not_found()
         return 200, {"droplet": self._droplet_json(d, now)}
 
     def droplet_delete(self, droplet_id: int, now: float) -> Response:
         d = self.droplets.get(droplet_id)
         if d is None:
-            return _error(404, "The resource you were accessing could not be found.")
+            return _not_found()
         if (
             self.faults.get(DROPLET_DELETE, "pending_event_while_new")
             and self.droplet_status(d, now) == "new"
@@ -219,12 +191,12 @@ class State:
     def action_get(self, action_id: int, droplet_id: int | None, now: float) -> Response:
         a = self.actions.get(action_id)
         if a is None or (droplet_id is not None and a["resource_id"] != droplet_id):
-            return _error(404, "The resource you were accessing could not be found.")
+            return _not_found()
         return 200, {"action": self._settle(a, now)}
 
     def action_list(self, droplet_id: int, query: dict[str, str], base_url: str, now: float) -> Response:
         if droplet_id not in self.droplets:
-            return _error(404, "The resource you were accessing could not be found.")
+            return _not_found()
         found = [self._settle(a, now) for a in self.actions.values() if a["resource_id"] == droplet_id]
         return self._page("actions", found, query, base_url)
 
@@ -235,7 +207,7 @@ class State:
     def record_list(self, domain: str, query: dict[str, str], base_url: str) -> Response:
         zone = self._zone(domain)
         if zone is None:
-            return _error(404, "The resource you were accessing could not be found.")
+            return _not_found()
         name, type_ = query.get("name"), query.get("type")
         found = [
             render.record_body(r)
@@ -248,13 +220,13 @@ class State:
     def record_get(self, domain: str, record_id: int) -> Response:
         zone = self._zone(domain)
         if zone is None or record_id not in zone:
-            return _error(404, "The resource you were accessing could not be found.")
+            return _not_found()
         return 200, {"domain_record": render.record_body(zone[record_id])}
 
     def record_create(self, domain: str, body: dict[str, Any]) -> Response:
         zone = self._zone(domain)
         if zone is None:
-            return _error(404, "The resource you were accessing could not be found.")
+            return _not_found()
         if not body.get("type") or not body.get("name") or body.get("data") in (None, ""):
             return _error(422, "type, name and data are required")
         ttl = body.get("ttl") or 1800
@@ -267,7 +239,7 @@ class State:
     def record_update(self, domain: str, record_id: int, body: dict[str, Any]) -> Response:
         zone = self._zone(domain)
         if zone is None or record_id not in zone:
-            return _error(404, "The resource you were accessing could not be found.")
+            return _not_found()
         record = zone[record_id]
         if (
             "ttl" in body
@@ -285,7 +257,7 @@ class State:
     def record_delete(self, domain: str, record_id: int) -> Response:
         zone = self._zone(domain)
         if zone is None or record_id not in zone:
-            return _error(404, "The resource you were accessing could not be found.")
+            return _not_found()
         del zone[record_id]
         return 204, None
 
