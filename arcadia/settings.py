@@ -272,6 +272,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested deeper than a limit is a 400, not a RecursionError (issue 22).
+    "DEFAULT_PARSER_CLASSES": [
+        "arcadia.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # ?page= must be a positive integer, as the schema says (400 otherwise).
     "DEFAULT_PAGINATION_CLASS": "arcadia.pagination.PageNumberPagination",
