@@ -21,3 +21,9 @@ urlpatterns = [
     # Log-in for the browsable API (session auth).
     path("api/auth/", include("rest_framework.urls")),
 ]
+
+# Errors Django answers itself (before a view runs) are JSON under /api/.
+handler400 = "arcadia.error_pages.bad_request"
+handler403 = "arcadia.error_pages.permission_denied"
+handler404 = "arcadia.error_pages.page_not_found"
+handler500 = "arcadia.error_pages.server_error"
