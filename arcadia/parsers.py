@@ -50,4 +50,3 @@ class DepthLimitedJSONParser(JSONParser):
             return super().parse(io.BytesIO(raw), media_type, parser_context)
         except RecursionError as exc:  # a last guard; the depth check should catch it first
             raise ParseError("JSON parse error - the body nests too deeply.") from exc
-

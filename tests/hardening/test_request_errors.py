@@ -1,4 +1,4 @@
-"""Hostile request bodies and query strings answer JSON 4xx, never a 500 or an HTML page (issue 22, items 2–4)."""
+"""Hostile bodies and query strings answer JSON 4xx, never a 500 or HTML (issue 22, items 2–4)."""
 
 import pytest
 from django.test import override_settings
