@@ -47,6 +47,10 @@ if IS_PRODUCTION:
             f"ARCADIA_ENV={ARCADIA_ENV} needs a SECRET_KEY of at least 50 characters, 5 of them different."
         )
 
+# A bearer token for /healthz/details (checks and the DigitalOcean budget)
+# for monitoring that has no admin session; unset, only staff see details.
+ARCADIA_HEALTH_TOKEN = env.str("ARCADIA_HEALTH_TOKEN", default="")
+
 # --- transport security -------------------------------------------------------
 # In production Arcadia runs behind a TLS-terminating proxy that sets
 # X-Forwarded-Proto: HTTPS only, cookies only over HTTPS, HSTS for a year.
@@ -66,7 +70,7 @@ _proxy_header = env.str(
 )
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_header.split(",", 1)) if _proxy_header else None
 # /healthz is probed over plain HTTP by load balancers inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the public probe only; details go over HTTPS
 
 INSTALLED_APPS = [
     "django.contrib.admin",

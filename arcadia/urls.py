@@ -6,11 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from arcadia.api_docs import OfflineRedocView
 from arcadia.favicon import favicon
-from arcadia.health import healthz
+from arcadia.health import healthz, healthz_details
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("healthz/details", healthz_details, name="healthz-details"),
     path("favicon.ico", favicon, name="favicon"),
     path("api/", include("deployments.urls")),
     path("api/", include("inventory.urls")),
