@@ -334,6 +334,9 @@ SPECTACULAR_SETTINGS = {
 # Credentials Flower refuses outside development (arcadia/flower_guard.py):
 # the ones this repository's docs and scripts show.
 FLOWER_DEFAULT_CREDENTIALS = ["admin:arcadia", "admin:change-me", "admin:admin", "admin:password"]
+# Passwords this repository prints (the README's admin example among them):
+# refused for any user name, since a copied example is as guessable as a default.
+FLOWER_KNOWN_PASSWORDS = ["arcadia", "change-me", "admin", "password", "arcadia-admin", "flower-test-secret"]
 
 LOGGING = {
     "version": 1,
