@@ -1,11 +1,18 @@
-"""``/healthz``: is this process able to reach its database and its broker?
+"""``/healthz`` and ``/healthz/details``: is this process able to reach its database and its broker?
 
-Load balancers and ``docker compose`` poll it, so it needs no login, answers
-within a few seconds whatever is broken, and never shows a traceback: each
-check reports the exception class only (a message could carry a URL with a
-password). 200 when every check passes, 503 naming the ones that failed.
+``/healthz`` is public (load balancers and ``docker compose`` poll it): it
+answers ``{"status": "ok"}`` (200) or ``{"status": "failed"}`` (503) and
+nothing else, so an anonymous caller learns no tenant activity, no token
+fingerprint, not even which dependency is down. ``/healthz/details`` gives an
+operator each check, its timing and the DigitalOcean budget: to a staff user
+logged in (the admin's session) or to a caller sending
+``Authorization: Bearer $ARCADIA_HEALTH_TOKEN`` when that setting is set;
+anyone else gets a 404, as if it did not exist. Both answer within a few
+seconds whatever is broken and never show a traceback: each check reports
+the exception class only (a message could carry a URL with a password).
 """
 
+import hmac
 import threading
 import time
 
@@ -96,12 +103,36 @@ def run_checks(checks=None, timeout=None):
 @never_cache
 @require_GET
 def healthz(request):
+    failed = any(not result["ok"] for result in run_checks().values())
+    return JsonResponse({"status": "failed" if failed else "ok"}, status=503 if failed else 200)
+
+
+@never_cache
+@require_GET
+def healthz_details(request):
+    if not _may_see_details(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     results = run_checks()
     failed = sorted(name for name, result in results.items() if not result["ok"])
-    body = {"status": "unavailable" if failed else "ok", "checks": results, "budget": _budget()}
+    body = {"status": "failed" if failed else "ok", "checks": results, "budget": _budget()}
     if failed:
         body["failed"] = failed
     return JsonResponse(body, status=503 if failed else 200)
+
+
+def _may_see_details(request) -> bool:
+    token = settings.ARCADIA_HEALTH_TOKEN
+    if token:
+        sent = request.headers.get("Authorization", "")
+        if hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            return True
+    # Reading the session touches the database: while it is down, the
+    # operator uses the token (a staff check that fails is a 404, not a 500).
+    try:
+        user = request.user
+        return bool(user.is_authenticated and user.is_staff)
+    except Exception:  # noqa: BLE001 – an outage must not turn a probe into a 500
+        return False
 
 
 def _budget() -> dict:

@@ -40,6 +40,37 @@ if IS_PRODUCTION:
         raise ImproperlyConfigured(f"ARCADIA_ENV={ARCADIA_ENV} needs its own SECRET_KEY.")
     if DEBUG:
         raise ImproperlyConfigured(f"ARCADIA_ENV={ARCADIA_ENV} refuses DEBUG=True.")
+    # Django's own rule (check --deploy, W009): a key this short or this
+    # repetitive is guessable.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            f"ARCADIA_ENV={ARCADIA_ENV} needs a SECRET_KEY of at least 50 characters, 5 of them different."
+        )
+
+# A bearer token for /healthz/details (checks and the DigitalOcean budget)
+# for monitoring that has no admin session; unset, only staff see details.
+ARCADIA_HEALTH_TOKEN = env.str("ARCADIA_HEALTH_TOKEN", default="")
+
+# --- transport security -------------------------------------------------------
+# In production Arcadia runs behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto: HTTPS only, cookies only over HTTPS, HSTS for a year.
+# Each is read from the environment so an operator can override it (e.g.
+# SECURE_SSL_REDIRECT=false where the proxy redirects itself); on a
+# developer's machine (plain http://localhost) they default off.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=IS_PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=IS_PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=IS_PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=IS_PRODUCTION)
+# Trusted only because the proxy in front overwrites the header; set
+# SECURE_PROXY_SSL_HEADER= (empty) when Arcadia terminates TLS itself.
+_proxy_header = env.str(
+    "SECURE_PROXY_SSL_HEADER", default="HTTP_X_FORWARDED_PROTO,https" if IS_PRODUCTION else ""
+)
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header.split(",", 1)) if _proxy_header else None
+# /healthz is probed over plain HTTP by load balancers inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the public probe only; details go over HTTPS
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -276,6 +307,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested deeper than a limit is a 400, not a RecursionError (issue 22).
+    "DEFAULT_PARSER_CLASSES": [
+        "arcadia.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # ?page= must be a positive integer, as the schema says (400 otherwise).
     "DEFAULT_PAGINATION_CLASS": "arcadia.pagination.PageNumberPagination",
@@ -301,6 +338,9 @@ SPECTACULAR_SETTINGS = {
 # Credentials Flower refuses outside development (arcadia/flower_guard.py):
 # the ones this repository's docs and scripts show.
 FLOWER_DEFAULT_CREDENTIALS = ["admin:arcadia", "admin:change-me", "admin:admin", "admin:password"]
+# Passwords this repository prints (the README's admin example among them):
+# refused for any user name, since a copied example is as guessable as a default.
+FLOWER_KNOWN_PASSWORDS = ["arcadia", "change-me", "admin", "password", "arcadia-admin", "flower-test-secret"]
 
 LOGGING = {
     "version": 1,

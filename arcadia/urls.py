@@ -6,12 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from arcadia.api_docs import OfflineRedocView
 from arcadia.favicon import favicon
-from arcadia.health import healthz
+from arcadia.health import healthz, healthz_details
 from arcadia.metrics.views import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("healthz/details", healthz_details, name="healthz-details"),
     path("metrics", metrics, name="metrics"),
     path("favicon.ico", favicon, name="favicon"),
     path("api/", include("deployments.urls")),
@@ -23,3 +24,9 @@ urlpatterns = [
     # Log-in for the browsable API (session auth).
     path("api/auth/", include("rest_framework.urls")),
 ]
+
+# Errors Django answers itself (before a view runs) are JSON under /api/.
+handler400 = "arcadia.error_pages.bad_request"
+handler403 = "arcadia.error_pages.permission_denied"
+handler404 = "arcadia.error_pages.page_not_found"
+handler500 = "arcadia.error_pages.server_error"

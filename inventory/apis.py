@@ -6,13 +6,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, viewsets
 
 from arcadia.exceptions import ApiErrorsMixin
+from arcadia.id_filter import IdFilter
 from inventory.models import CloudResource, ResourceStatus
 from inventory.selectors import cloud_resource_list
 
 
 class CloudResourceFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ResourceStatus.choices)
-    deployment = django_filters.NumberFilter(field_name="deployment_id")
+    deployment = IdFilter(field_name="deployment_id")
 
     class Meta:
         model = CloudResource

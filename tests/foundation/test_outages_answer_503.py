@@ -61,8 +61,7 @@ def test_pages_outside_the_api_answer_503_json_while_the_database_is_down(client
     with database_unreachable():
         _is_outage(client.get("/admin/"), "database")
         response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json()["failed"] == ["database"]
+    assert (response.status_code, response.json()) == (503, {"status": "failed"})
 
 
 def test_post_whose_message_the_broker_refused_answers_202_and_the_sweeper_sends_it(
@@ -94,4 +93,4 @@ def test_provisioning_a_pending_deployment_while_the_broker_is_down_answers_202(
     provision = api.post(f"/api/deployments/{pending.json()['id']}/provision/")
     assert provision.status_code == 202, provision.content
     assert api.get("/api/deployments/").status_code == 200
-    assert api.get("/healthz").json()["failed"] == ["broker"]
+    assert api.get("/healthz").json() == {"status": "failed"}

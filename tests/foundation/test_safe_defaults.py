@@ -15,7 +15,7 @@ from dosim.control_api import control
 from dosim.state import State
 
 ROOT = Path(__file__).resolve().parents[2]
-STRONG_KEY = "k3y-" * 16
+STRONG_KEY = "k3y-5" * 13  # 50+ characters, 5+ of them different (settings refuse less)
 
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); print(json.dumps(settings.DEBUG))"

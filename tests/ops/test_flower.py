@@ -105,7 +105,7 @@ def flower(celery_worker_process, worker_broker_url, tmp_path):
 
         def up():
             try:
-                return instance.get("/healthcheck", auth=False).status_code == 200
+                return instance.get("/healthcheck").status_code == 200
             except requests.ConnectionError:
                 return False
 
