@@ -7,6 +7,7 @@ to the database and overflowed SQLite's integers (a 500). Ids are positive
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 MAX_ID = 2**63 - 1
 
@@ -18,5 +19,8 @@ class IdField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+# The schema says the same range the form enforces, so a client (and
+# schemathesis) knows which ids are refused before sending one.
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.Filter):
     field_class = IdField

@@ -21,6 +21,9 @@ def manage(*args, **env):
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "SESSION_", "CSRF_"))}
     environment.update({"ARCADIA_ENV": "production", "DATABASE_URL": "sqlite:///:memory:", **env})
     environment.pop("DEBUG", None)
+    # The browser fixture sets this in the test process (Playwright's loop);
+    # a deployment never has it, and check --deploy rightly calls it an error.
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
