@@ -16,7 +16,7 @@ from provisioning.engine import ReadOnlyAdminMixin, SagaStatus, sagas_of, subjec
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "created_at"]
+    list_display = ["slug", "name", "budget_weight", "created_at"]
     search_fields = ["slug", "name"]
 
 

@@ -1,6 +1,7 @@
 """Tenants, their members and their deployments, with the deployment's status transitions."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -11,6 +12,14 @@ from provisioning.engine import StatusMachineMixin, Transitions
 class Tenant(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=TENANT_SLUG_COLUMN_MAX, unique=True)
+    # The tenant's share of the DigitalOcean budget against other waiting
+    # tenants (2 = twice the permits of a tenant of weight 1). Read when a
+    # saga starts: a change applies to the sagas started after it.
+    budget_weight = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Share of the DigitalOcean budget when tenants wait for it (1 to 100).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
