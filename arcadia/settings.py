@@ -277,6 +277,8 @@ SAGA_ENGINE = {
     "subject_scope": "deployments.selectors.saga_subjects_visible_to",
     # The operations page shows what is left of the provider's limit.
     "operations_panels": [("DigitalOcean budget", "inventory.budget.budget_status")],
+    # A saga that ends gives back the DigitalOcean calls its create held.
+    "saga_finished": ["inventory.budget.budget_release"],
 }
 # --- reconciliation (issue 16; deployments/reconcile.py) -------------------------
 ARCADIA_RECONCILE_INTERVAL = env.float("ARCADIA_RECONCILE_INTERVAL", default=900.0)
@@ -372,6 +374,10 @@ ARCADIA_DO_BUDGET_CREATE_RESERVE = env.float("ARCADIA_DO_BUDGET_CREATE_RESERVE",
 ARCADIA_DO_BUDGET_WINDOW_MARGIN = env.float("ARCADIA_DO_BUDGET_WINDOW_MARGIN", default=1.0)
 # A caller told to come back keeps its place in the queue this long past its turn.
 ARCADIA_DO_BUDGET_WAITER_GRACE = env.float("ARCADIA_DO_BUDGET_WAITER_GRACE", default=5.0)
+# A create holds the calls the rest of its saga plans (provisioning: the DNS
+# look-up and write) so a droplet bought can always finish; they are given
+# back when the saga ends, or after this many seconds if it never does.
+ARCADIA_DO_BUDGET_HOLD_SECONDS = env.float("ARCADIA_DO_BUDGET_HOLD_SECONDS", default=3600.0)
 # Where the budget lives: a redis:// URL shared by every process on every
 # host. Default: the broker when it is Redis; this process's memory in the
 # embedded mode (one process). Any other broker (RabbitMQ) has no safe

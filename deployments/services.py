@@ -126,6 +126,9 @@ def deployment_provision_context(*, deployment: Deployment) -> dict:
         "hostname": deployment.hostname,
         "dns_domain": settings.ARCADIA_DNS_DOMAIN,
         "dns_name": label,
+        # The budget's fair share goes by tenant (provisioning.steps._gateway).
+        "fairness_key": deployment.tenant.slug,
+        "fairness_weight": deployment.tenant.budget_weight,
     }
 
 
@@ -198,6 +201,8 @@ def _teardown_context(deployment: Deployment) -> dict:
         "hostname": deployment.hostname,
         "dns_domain": settings.ARCADIA_DNS_DOMAIN,
         "dns_name": label,
+        "fairness_key": deployment.tenant.slug,
+        "fairness_weight": deployment.tenant.budget_weight,
     }
 
 

@@ -1,6 +1,6 @@
 """The shared DigitalOcean budget: see :mod:`inventory.budget.budget`."""
 
-from inventory.budget.budget import Budget, budget_reset, budget_status, get_budget
+from inventory.budget.budget import Budget, budget_release, budget_reset, budget_status, get_budget
 from inventory.budget.caller import ANONYMOUS, COMPENSATION, CREATE, PAST_CREATE, Caller
 from inventory.budget.decision import Decision
 
@@ -12,6 +12,7 @@ __all__ = [
     "Budget",
     "Caller",
     "Decision",
+    "budget_release",
     "budget_reset",
     "budget_status",
     "get_budget",

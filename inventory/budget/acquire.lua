@@ -1,31 +1,56 @@
--- Take one permit from the token's budget, or say how long this caller waits.
+-- Take permits from the token's budget, or say how long this caller waits.
 -- Atomic: Redis runs the script alone, so no two callers see the same count.
 --
 -- KEYS: 1 minute window (zset: permit id -> time), 2 hour window, 3 waiters
---       (zset: caller -> rank score), 4 waiter expiries (zset: caller -> time),
---       5 state (hash: seq, paused_until)
+--       (zset: caller -> rank), 4 waiter expiries (zset: caller -> time),
+--       5 state (hash: seq, paused_until, held), 6 held calls (hash: saga ->
+--       calls), 7 held-call expiries (zset: saga -> time), 8 fair queuing
+--       (hash: 'v:<lane>' virtual time, 'f:<lane>:<key>' a key's next start)
 -- ARGV: 1 minute limit, 2 hour limit (0 = window off), 3 minute window s,
---       4 hour window s, 5 caller's rank score (lower goes first),
---       6 caller id ('' = not queued), 7 minute reserve, 8 hour reserve
---       (slots a caller of the create lane must leave free; 0 otherwise),
---       9 grace s (how long a waiter keeps its place past its expected return),
---       10 cost (permits taken at once: a step's known sequence of calls)
+--       4 hour window s, 5 lane, 6 caller id ('' = not queued),
+--       7 minute reserve, 8 hour reserve (slots a create must leave free to
+--       the other lanes; 0 otherwise), 9 grace s (how long a waiter keeps its
+--       place past its expected return), 10 cost (permits taken at once),
+--       11 fairness key, 12 weight, 13 saga id ('' = none), 14 calls to hold
+--       for the saga when granted, 15 '1' when this call may spend the
+--       saga's held calls, 16 how long held calls are kept (s)
 -- Returns {1, permits in the hour window, '0', ahead} when granted,
 --         {0, permits in the hour window, wait seconds (string), ahead} when not.
+--
+-- Fairness is start-time fair queuing (Goyal et al., 1996) within each lane:
+-- a caller's start tag is max(the lane's virtual time, its key's last finish
+-- tag); its key's finish tag moves cost / weight past it; the virtual time
+-- is the start tag of the last caller granted. Waiters rank by start tag, so
+-- the keys waiting take turns by weight, a key that was idle starts at the
+-- virtual time (about one turn, not behind anyone's backlog), and a key
+-- alone takes every permit (nothing else ranks before it).
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local SPAN = 1e10
 local lim = {tonumber(ARGV[1]), tonumber(ARGV[2])}
 local win = {tonumber(ARGV[3]), tonumber(ARGV[4])}
-local score, who = tonumber(ARGV[5]), ARGV[6]
+local lane, who = tonumber(ARGV[5]), ARGV[6]
 local reserve = {tonumber(ARGV[7]), tonumber(ARGV[8])}
 local grace = tonumber(ARGV[9])
-local cost = tonumber(ARGV[10] or '1')
+local cost = tonumber(ARGV[10])
+local key, weight = ARGV[11], math.max(tonumber(ARGV[12]), 0.001)
+local saga, hold, planned, hold_ttl = ARGV[13], tonumber(ARGV[14]), ARGV[15] == '1', tonumber(ARGV[16])
 
 local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 500)
 if #gone > 0 then
   redis.call('ZREM', KEYS[3], unpack(gone))
   redis.call('ZREM', KEYS[4], unpack(gone))
 end
+-- Held calls of sagas that never came back for them are given back.
+local held = tonumber(redis.call('HGET', KEYS[5], 'held') or '0')
+local held_before = held
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', now, 'LIMIT', 0, 500)
+for _, s in ipairs(lapsed) do
+  held = held - tonumber(redis.call('HGET', KEYS[6], s) or '0')
+  redis.call('HDEL', KEYS[6], s)
+  redis.call('ZREM', KEYS[7], s)
+end
+held = math.max(held, 0)
 local used = {0, 0}
 for w = 1, 2 do
   if lim[w] > 0 then
@@ -34,34 +59,91 @@ for w = 1, 2 do
   end
 end
 local paused = tonumber(redis.call('HGET', KEYS[5], 'paused_until') or '0')
-local ahead = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. score)
 
+local mine = 0
+if saga ~= '' then mine = tonumber(redis.call('HGET', KEYS[6], saga) or '0') end
+local covered = planned and math.min(cost, mine) or 0
+local extra = cost - covered -- permits that go through the fair order
+
+-- The caller's rank: the one it queued with, or a new start tag.
+local rank = who ~= '' and redis.call('ZSCORE', KEYS[3], who) or false
+local fresh = not rank
+local start
+if fresh then
+  local v = tonumber(redis.call('HGET', KEYS[8], 'v:' .. lane) or '0')
+  local f = tonumber(redis.call('HGET', KEYS[8], 'f:' .. lane .. ':' .. key) or '0')
+  start = math.max(v, f)
+  rank = lane * SPAN + start
+else
+  rank = tonumber(rank)
+  start = rank - lane * SPAN
+end
+if fresh and extra > 0 then
+  redis.call('HSET', KEYS[8], 'f:' .. lane .. ':' .. key, tostring(start + extra / weight))
+  redis.call('EXPIRE', KEYS[8], 7200)
+end
+local ahead = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. rank)
+
+-- What the caller needs of each window beyond what its saga holds: the
+-- permits the plan did not count, the calls to hold, and (unless every
+-- permit is held already) its place in the queue and the create reserve.
+local function need(w)
+  local n = extra + hold
+  if extra > 0 or hold > 0 then n = n + ahead + reserve[w] end
+  return n
+end
 local fits = now >= paused
 for w = 1, 2 do
-  if lim[w] > 0 and lim[w] - used[w] < ahead + cost + reserve[w] then fits = false end
+  if lim[w] > 0 and lim[w] - used[w] - held < need(w) then fits = false end
 end
 if fits then
   for c = 1, cost do
     local id = redis.call('HINCRBY', KEYS[5], 'seq', 1)
     for w = 1, 2 do
-      if lim[w] > 0 then redis.call('ZADD', KEYS[w], now, id) end
+      if lim[w] > 0 then redis.call('ZADD', KEYS[w], now, id .. ':' .. key) end
     end
   end
   for w = 1, 2 do
     if lim[w] > 0 then redis.call('PEXPIRE', KEYS[w], math.ceil(win[w] * 1000)) end
   end
+  if covered > 0 or hold > 0 then
+    local left = mine - covered + hold
+    held = held - covered + hold
+    if left > 0 then
+      redis.call('HSET', KEYS[6], saga, left)
+      redis.call('ZADD', KEYS[7], now + hold_ttl, saga)
+    else
+      redis.call('HDEL', KEYS[6], saga)
+      redis.call('ZREM', KEYS[7], saga)
+    end
+  end
+  if held ~= held_before then redis.call('HSET', KEYS[5], 'held', held) end
   if who ~= '' then
     redis.call('ZREM', KEYS[3], who)
     redis.call('ZREM', KEYS[4], who)
   end
+  if extra > 0 then
+    -- The virtual time moves to this start tag, but never past a waiter of
+    -- the lane (slack lets a later tag through first): that waiter's key
+    -- keeps the turns it is owed.
+    local v = tonumber(redis.call('HGET', KEYS[8], 'v:' .. lane) or '0')
+    local moved = start
+    local low = redis.call('ZRANGEBYSCORE', KEYS[3], lane * SPAN, '(' .. (lane + 1) * SPAN, 'WITHSCORES', 'LIMIT', 0, 1)
+    if #low > 0 then moved = math.min(moved, tonumber(low[2]) - lane * SPAN) end
+    if moved > v then
+      redis.call('HSET', KEYS[8], 'v:' .. lane, tostring(moved))
+      redis.call('EXPIRE', KEYS[8], 7200)
+    end
+  end
   return {1, used[2] + cost, '0', ahead}
 end
+if held ~= held_before then redis.call('HSET', KEYS[5], 'held', held) end
 
 -- Refused. The caller's turn comes when `short` more permits have left the
 -- window: the short-th oldest entry's expiry (or whole windows later).
 local wait = 0
 for w = 1, 2 do
-  local short = ahead + cost + reserve[w] - (lim[w] - used[w])
+  local short = need(w) - (lim[w] - used[w] - held)
   if lim[w] > 0 and short > 0 then
     local k = short - 1
     local cycles, idx = math.floor(k / lim[w]), k % lim[w]
@@ -80,7 +162,7 @@ if paused > now then
 end
 wait = math.max(wait, 0.05)
 if who ~= '' then
-  redis.call('ZADD', KEYS[3], score, who)
+  redis.call('ZADD', KEYS[3], rank, who)
   redis.call('ZADD', KEYS[4], now + wait + grace, who)
   redis.call('EXPIRE', KEYS[3], 7200)
   redis.call('EXPIRE', KEYS[4], 7200)

@@ -14,7 +14,7 @@ import time
 
 from inventory.budget.caller import CREATE, LANE_SPAN, Caller
 from inventory.budget.config import BudgetConfig, token_key
-from inventory.budget.decision import Decision
+from inventory.budget.decision import Decision, Request
 from inventory.budget.memory_store import MemoryStore
 
 log = logging.getLogger("inventory.budget")
@@ -32,9 +32,17 @@ class Budget:
         """A permit (``cost`` of them at once, for a step's known sequence of
         calls, so it is not refused half-way and repeats its first call)."""
         lane = caller.lane(method, path)
-        decision = self.store.acquire(
-            self.config, score=caller.score(lane), waiter=caller.waiter, create=lane == CREATE, cost=cost
+        request = Request(
+            lane=lane,
+            waiter=caller.waiter,
+            cost=cost,
+            key=caller.fairness_key,
+            weight=caller.weight,
+            saga=caller.saga_id,
+            hold=caller.holds if lane == CREATE else 0,
+            planned=caller.planned,
         )
+        decision = self.store.acquire(self.config, request)
         if not decision.granted:
             log.info(
                 "%s: no DigitalOcean permit for %s %s (lane %d, %d ahead); retry in %.1fs",
@@ -75,14 +83,19 @@ class Budget:
                 log.info("DigitalOcean counts %d more requests than Arcadia: others share the token", added)
         return None
 
+    def release(self, saga_id: str) -> int:
+        """Give back the calls ``saga_id`` still holds (it ended); returns how many."""
+        return self.store.release(str(saga_id)) if saga_id else 0
+
     def status(self) -> dict:
-        """Used and left in each window, pause, waiters, last 429."""
+        """Used and left in each window, pause, waiters and held calls, each
+        also per fairness key; last 429."""
         raw, config = self.store.status(self.config), self.config
         state, now = raw["state"], raw["now"]
         paused_until = float(state.get("paused_until") or 0)
         lanes = [0, 0, 0]
-        for score in raw["waiting_scores"]:
-            lanes[min(2, int(score // LANE_SPAN))] += 1
+        for _, rank in raw["waiting"]:
+            lanes[min(2, int(rank // LANE_SPAN))] += 1
         last_429 = float(state["last_429"]) if state.get("last_429") else None
 
         def window(used, limit):
@@ -91,8 +104,10 @@ class Budget:
         return {
             "backend": "memory" if isinstance(self.store, MemoryStore) else "redis",
             "token": self.key,  # a hash of the token
-            "minute": window(raw["minute"], config.per_minute),
-            "hour": window(raw["hour"], config.per_hour),
+            "minute": window(len(raw["minute"]), config.per_minute),
+            "hour": window(len(raw["hour"]), config.per_hour),
+            "held": int(float(state.get("held") or 0)),
+            "by_key": _by_key(raw),
             "paused_until": paused_until if paused_until > now else None,
             "waiting": sum(lanes),
             "waiting_by_lane": {"compensation": lanes[0], "past_create": lanes[1], "create": lanes[2]},
@@ -102,6 +117,23 @@ class Budget:
 
     def reset(self) -> None:
         self.store.reset()
+
+
+def _by_key(raw: dict) -> dict[str, dict[str, int]]:
+    """Permits in each window and waiters, per fairness key (entries the
+    provider's headers added belong to no key)."""
+    keys: dict[str, dict[str, int]] = {}
+
+    def count(key: str, what: str) -> None:
+        keys.setdefault(key, {"minute": 0, "hour": 0, "waiting": 0})[what] += 1
+
+    for what in ("minute", "hour"):
+        for member in raw[what]:
+            if ":" in member:
+                count(member.split(":", 1)[1], what)
+    for waiter, _ in raw["waiting"]:
+        count(waiter.split("|", 1)[0], "waiting")
+    return keys
 
 
 _HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset")
@@ -141,6 +173,12 @@ def get_budget(token: str | None = None) -> Budget:
 def budget_status(token: str | None = None) -> dict:
     """For the admin and ``/healthz``: see :meth:`Budget.status`."""
     return get_budget(token).status()
+
+
+def budget_release(saga_id: str, status: str = "", token: str | None = None) -> int:
+    """Give back what ``saga_id`` still holds: the engine's ``saga_finished``
+    hook (``status``, the saga's last, changes nothing: every end gives back)."""
+    return get_budget(token).release(saga_id)
 
 
 def budget_reset(token: str | None = None) -> None:

@@ -15,7 +15,9 @@ class BudgetConfig:
     that window is not limited), window lengths (the provider's plus a margin:
     our clock starts when the permit is taken, the provider's when the request
     arrives, so ours must be the longer one), the slots new creates must leave
-    to the other lanes, and how long a waiter keeps its place past its turn."""
+    to the other lanes, how long a waiter keeps its place past its turn, and
+    how long a saga keeps the calls its create held for it (given back
+    sooner when the saga ends)."""
 
     per_minute: int
     per_hour: int
@@ -25,6 +27,7 @@ class BudgetConfig:
     hour_reserve: int
     grace: float
     url: str
+    hold_seconds: float = 3600.0
 
     @classmethod
     def from_settings(cls) -> BudgetConfig:
@@ -44,6 +47,7 @@ class BudgetConfig:
             hour_reserve=math.floor(per_hour * reserve),
             grace=float(settings.ARCADIA_DO_BUDGET_WAITER_GRACE),
             url=settings.ARCADIA_RATE_LIMIT_URL,
+            hold_seconds=float(settings.ARCADIA_DO_BUDGET_HOLD_SECONDS),
         )
 
 

@@ -1,4 +1,4 @@
-"""What the budget answers a caller."""
+"""What a caller asks the budget's store, and what the store answers."""
 
 from __future__ import annotations
 
@@ -11,3 +11,17 @@ class Decision:
     wait: float  # seconds until this caller's turn is expected (0 when granted)
     ahead: int  # queued callers ranked before this one
     used_hour: int  # permits in the hour window after this decision (phantoms included)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One ask of the store, in its terms (see ``acquire.lua``'s arguments)."""
+
+    lane: int
+    waiter: str = ""  # '' = not queued
+    cost: int = 1  # permits taken at once
+    key: str = ""  # fairness key
+    weight: float = 1.0
+    saga: str = ""  # whose held calls ``planned`` may spend, ``hold`` adds to
+    hold: int = 0
+    planned: bool = False

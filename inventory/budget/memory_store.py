@@ -11,10 +11,13 @@ import bisect
 import threading
 import time
 
+from inventory.budget.caller import CREATE, LANE_SPAN
 from inventory.budget.config import BudgetConfig
-from inventory.budget.decision import Decision
+from inventory.budget.decision import Decision, Request
 
 _CAP = 10_000
+# Entries the provider's headers added (other clients of the token): no key.
+PHANTOM = "\x00"
 
 
 class MemoryStore:
@@ -23,54 +26,97 @@ class MemoryStore:
         self.reset()
 
     def reset(self) -> None:
-        self.windows: tuple[list[float], list[float]] = ([], [])
-        self.waiters: dict[str, tuple[float, float]] = {}  # caller -> (score, expires)
+        self.windows: tuple[list[tuple[float, str]], list[tuple[float, str]]] = ([], [])
+        self.waiters: dict[str, tuple[float, float]] = {}  # caller -> (rank, expires)
+        self.held: dict[str, tuple[int, float]] = {}  # saga -> (calls, expires)
+        self.fair: dict[str, float] = {}  # 'v:<lane>' and 'f:<lane>:<key>' (acquire.lua)
         self.state: dict[str, float] = {"paused_until": 0.0, "answered_429": 0}
 
     def _trim(self, config: BudgetConfig, now: float) -> tuple[int, int]:
         for window, seconds in zip(self.windows, (config.minute_window, config.hour_window), strict=True):
-            del window[: bisect.bisect_right(window, now - seconds)]
+            del window[: bisect.bisect_right(window, (now - seconds, "\uffff"))]
         for who in [w for w, (_, expires) in self.waiters.items() if expires <= now]:
             del self.waiters[who]
+        for saga in [s for s, (_, expires) in self.held.items() if expires <= now]:
+            del self.held[saga]
         return len(self.windows[0]), len(self.windows[1])
 
-    def acquire(
-        self, config: BudgetConfig, *, score: float, waiter: str, create: bool, cost: int = 1
-    ) -> Decision:
+    def acquire(self, config: BudgetConfig, request: Request) -> Decision:
         limits = (config.per_minute, config.per_hour)
         seconds = (config.minute_window, config.hour_window)
-        reserve = (config.minute_reserve, config.hour_reserve) if create else (0, 0)
+        reserve = (config.minute_reserve, config.hour_reserve) if request.lane == CREATE else (0, 0)
         with self.lock:
             now = time.time()
             used = self._trim(config, now)
+            held = sum(calls for calls, _ in self.held.values())
             paused = self.state["paused_until"]
-            ahead = sum(1 for s, _ in self.waiters.values() if s < score)
+            mine = self.held.get(request.saga, (0, 0.0))[0] if request.saga else 0
+            covered = min(request.cost, mine) if request.planned else 0
+            extra = request.cost - covered
+            rank, start = self._rank(request, extra)
+            ahead = sum(1 for r, _ in self.waiters.values() if r < rank)
+            queued = extra > 0 or request.hold > 0
+            need = [extra + request.hold + ((ahead + r) if queued else 0) for r in reserve]
             fits = now >= paused and all(
-                not lim or lim - u >= ahead + cost + r
-                for lim, u, r in zip(limits, used, reserve, strict=True)
+                not lim or lim - u - held >= n for lim, u, n in zip(limits, used, need, strict=True)
             )
             if fits:
-                for window, lim in zip(self.windows, limits, strict=True):
-                    if lim:
-                        window.extend([now] * cost)
-                self.waiters.pop(waiter, None)
-                return Decision(True, 0.0, ahead, used[1] + cost)
+                self._grant(request, now, covered, mine, config)
+                self.waiters.pop(request.waiter, None)
+                if extra > 0:
+                    self._advance(request.lane, start)
+                return Decision(True, 0.0, ahead, used[1] + request.cost)
             wait = 0.0
             for w in (0, 1):
-                short = ahead + cost + reserve[w] - (limits[w] - used[w])
+                short = need[w] - (limits[w] - used[w] - held)
                 if limits[w] and short > 0:
                     cycles, idx = divmod(short - 1, limits[w])
                     at = (cycles + 1) * seconds[w]
                     if idx < used[w]:
-                        at = cycles * seconds[w] + self.windows[w][idx] + seconds[w] - now
+                        at = cycles * seconds[w] + self.windows[w][idx][0] + seconds[w] - now
                     wait = max(wait, at)
             if paused > now:
                 rate = seconds[0] / limits[0] if limits[0] else 0.05
                 wait = max(wait, paused - now + (ahead + reserve[0]) * rate)
             wait = max(wait, 0.05)
-            if waiter:
-                self.waiters[waiter] = (score, now + wait + config.grace)
+            if request.waiter:
+                self.waiters[request.waiter] = (rank, now + wait + config.grace)
             return Decision(False, wait, ahead, used[1])
+
+    def _rank(self, request: Request, extra: int) -> tuple[float, float]:
+        """The caller's queued rank, or a new start tag (advancing its key's)."""
+        span = request.lane * LANE_SPAN
+        if request.waiter in self.waiters:
+            rank = self.waiters[request.waiter][0]
+            return rank, rank - span
+        finish = f"f:{request.lane}:{request.key}"
+        start = max(self.fair.get(f"v:{request.lane}", 0.0), self.fair.get(finish, 0.0))
+        if extra > 0:
+            self.fair[finish] = start + extra / max(request.weight, 0.001)
+        return span + start, start
+
+    def _advance(self, lane: int, start: float) -> None:
+        """The lane's virtual time moves to ``start``, never past a waiter of the lane."""
+        span = lane * LANE_SPAN
+        low = [rank - span for rank, _ in self.waiters.values() if span <= rank < span + LANE_SPAN]
+        moved = min([start, *low])
+        key = f"v:{lane}"
+        self.fair[key] = max(self.fair.get(key, 0.0), moved)
+
+    def _grant(self, request: Request, now: float, covered: int, mine: int, config: BudgetConfig) -> None:
+        for window, lim in zip(self.windows, (config.per_minute, config.per_hour), strict=True):
+            if lim:
+                window.extend([(now, request.key)] * request.cost)
+        if covered or request.hold:
+            left = mine - covered + request.hold
+            if left > 0:
+                self.held[request.saga] = (left, now + config.hold_seconds)
+            else:
+                self.held.pop(request.saga, None)
+
+    def release(self, saga: str) -> int:
+        with self.lock:
+            return self.held.pop(saga, (0, 0.0))[0]
 
     def resync(self, config: BudgetConfig, *, provider_used: int, remaining: int, reset: float) -> int:
         with self.lock:
@@ -79,7 +125,7 @@ class MemoryStore:
             if config.per_hour:
                 used = self._trim(config, now)[1]
                 added = max(0, min(provider_used - used, _CAP))
-                self.windows[1].extend([now] * added)
+                self.windows[1].extend([(now, PHANTOM)] * added)
             if remaining <= 0 and reset > now:
                 self.state["paused_until"] = max(self.state["paused_until"], reset)
             return added
@@ -95,7 +141,19 @@ class MemoryStore:
     def status(self, config: BudgetConfig) -> dict:
         with self.lock:
             now = time.time()
-            minute, hour = self._trim(config, now)
+            self._trim(config, now)
             state = {key: str(value) for key, value in self.state.items()}
-            waiting = [score for score, _ in self.waiters.values()]
-            return {"now": now, "minute": minute, "hour": hour, "state": state, "waiting_scores": waiting}
+            state["held"] = str(sum(calls for calls, _ in self.held.values()))
+            return {
+                "now": now,
+                "minute": [_member(i, key) for i, (_, key) in enumerate(self.windows[0])],
+                "hour": [_member(i, key) for i, (_, key) in enumerate(self.windows[1])],
+                "state": state,
+                "waiting": [(who, rank) for who, (rank, _) in self.waiters.items()],
+            }
+
+
+def _member(i: int, key: str) -> str:
+    """A window entry as the Redis store names it: ``<id>:<key>``, or
+    ``p<id>`` for one the provider's headers added."""
+    return f"p{i}" if key == PHANTOM else f"{i}:{key}"

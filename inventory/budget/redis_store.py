@@ -18,8 +18,9 @@ from pathlib import Path
 
 import redis
 
+from inventory.budget.caller import CREATE
 from inventory.budget.config import BudgetConfig
-from inventory.budget.decision import Decision
+from inventory.budget.decision import Decision, Request
 
 _HERE = Path(__file__).resolve().parent
 _CAP = 10_000  # phantom entries added by one resync at most
@@ -29,31 +30,41 @@ class RedisStore:
     def __init__(self, url: str, token_key: str):
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         prefix = f"arcadia:do-budget:{token_key}:"
-        self.keys = {name: prefix + name for name in ("minute", "hour", "waiters", "waiter_expiry", "state")}
+        names = ("minute", "hour", "waiters", "waiter_expiry", "state", "held", "held_expiry", "fair")
+        self.keys = {name: prefix + name for name in names}
         self._acquire = self.client.register_script((_HERE / "acquire.lua").read_text())
         self._resync = self.client.register_script((_HERE / "resync.lua").read_text())
         self._pause = self.client.register_script((_HERE / "pause.lua").read_text())
+        self._release = self.client.register_script((_HERE / "release.lua").read_text())
 
-    def acquire(
-        self, config: BudgetConfig, *, score: float, waiter: str, create: bool, cost: int = 1
-    ) -> Decision:
+    def acquire(self, config: BudgetConfig, request: Request) -> Decision:
         k = self.keys
-        reserve = (config.minute_reserve, config.hour_reserve) if create else (0, 0)
+        reserve = (config.minute_reserve, config.hour_reserve) if request.lane == CREATE else (0, 0)
         granted, used_hour, wait, ahead = self._acquire(
-            keys=[k["minute"], k["hour"], k["waiters"], k["waiter_expiry"], k["state"]],
+            keys=[k[name] for name in self.keys],
             args=[
                 config.per_minute,
                 config.per_hour,
                 config.minute_window,
                 config.hour_window,
-                repr(score),
-                waiter,
+                request.lane,
+                request.waiter,
                 *reserve,
                 config.grace,
-                cost,
+                request.cost,
+                request.key,
+                repr(float(request.weight)),
+                request.saga,
+                request.hold,
+                "1" if request.planned else "0",
+                config.hold_seconds,
             ],
         )
         return Decision(bool(granted), float(wait), int(ahead), int(used_hour))
+
+    def release(self, saga: str) -> int:
+        k = self.keys
+        return int(self._release(keys=[k["state"], k["held"], k["held_expiry"]], args=[saga]))
 
     def resync(self, config: BudgetConfig, *, provider_used: int, remaining: int, reset: float) -> int:
         window = config.hour_window if config.per_hour else 0
@@ -69,16 +80,22 @@ class RedisStore:
         now_s, now_us = self.client.time()
         now = now_s + now_us / 1e6
         pipe = self.client.pipeline(transaction=False)
-        pipe.zcount(k["minute"], now - config.minute_window, "+inf")
-        pipe.zcount(k["hour"], now - config.hour_window, "+inf")
+        pipe.zrangebyscore(k["minute"], now - config.minute_window, "+inf")
+        pipe.zrangebyscore(k["hour"], now - config.hour_window, "+inf")
         pipe.hgetall(k["state"])
         pipe.zrangebyscore(k["waiter_expiry"], now, "+inf")
         pipe.zrange(k["waiters"], 0, -1, withscores=True)
         minute, hour, state, live, queued = pipe.execute()
         live = set(live)
         state = {key.decode(): value.decode() for key, value in state.items()}
-        waiting = [score for member, score in queued if member in live]
-        return {"now": now, "minute": minute, "hour": hour, "state": state, "waiting_scores": waiting}
+        waiting = [(member.decode(), score) for member, score in queued if member in live]
+        return {
+            "now": now,
+            "minute": [m.decode() for m in minute],
+            "hour": [m.decode() for m in hour],
+            "state": state,
+            "waiting": waiting,
+        }
 
     def reset(self) -> None:
         self.client.delete(*self.keys.values())

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from django.db import InterfaceError, OperationalError
 
-from provisioning.engine import claims, registry
+from provisioning.engine import claims, hooks, registry
 from provisioning.engine.claims import Claim, LeaseLost, Refusal, Refused
 from provisioning.engine.clock import now
 from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
 from provisioning.engine.events import SagaEventName
 from provisioning.engine.logs import step_log, stored_error
+from provisioning.engine.models import SagaStatus
 from provisioning.engine.outcome import Outcome
 from provisioning.engine.policies import RetryPolicy
 from provisioning.engine.retrying import give_up_reason, release_for_retry
@@ -64,6 +65,8 @@ def step_run(*, saga_id, index: int, owner: str, task_id: str = "") -> Outcome:
         return Outcome.stop()
     took = (now() - claim.claimed_at).total_seconds() * 1000
     logger.info("succeeded in %.0f ms (attempt %d)", took, claim.attempts)
+    if last:
+        hooks.saga_finished(saga_id, SagaStatus.SUCCEEDED)
     return Outcome.cont()
 
 

@@ -13,11 +13,16 @@ that names the saga definitions; nothing is set at ``ready()`` time:
   panel of the admin's operations page (the provider budget).
 - ``before_send``: callables run before a chain leaves; the default starts
   the embedded worker when the settings ask for it.
+- ``saga_finished``: callables ``(saga_id, status)`` run once a saga ends
+  (succeeded, compensated, compensation failed), after its last write
+  committed: e.g. to give back what a budget held for it. An error in one
+  is logged, never the saga's.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 
 from django.core.signals import setting_changed
@@ -49,8 +54,24 @@ def before_send() -> tuple[Callable[[], None], ...]:
     return tuple(import_string(path) for path in engine_settings().before_send)
 
 
+@functools.cache
+def _saga_finished() -> tuple[Callable[[str, str], None], ...]:
+    return tuple(import_string(path) for path in engine_settings().saga_finished)
+
+
+def saga_finished(saga_id, status: str) -> None:
+    """Tell the clients a saga ended (see the module docstring)."""
+    for hook in _saga_finished():
+        try:
+            hook(str(saga_id), str(status))
+        except Exception:
+            logging.getLogger("provisioning.engine").exception(
+                "saga %s: saga_finished hook %r failed", saga_id, hook
+            )
+
+
 @receiver(setting_changed)
 def _forget(setting, **_kwargs):
     if setting == "SAGA_ENGINE":
-        for hook in (celery_app, subject_scope, operations_panels, before_send):
+        for hook in (celery_app, subject_scope, operations_panels, before_send, _saga_finished):
             hook.cache_clear()

@@ -42,6 +42,10 @@ class StepContext(Mapping):
     throttled_seconds: float = 0.0
     compensating: bool = False
     saga_started_at: datetime | None = None
+    # Provider calls this step's definition plans for it, and for the steps
+    # after it (``Step.provider_calls``): what a budget can hold for the saga.
+    planned_calls: int = 0
+    calls_planned_after: int = 0
     _checkpoint: Callable[[dict], None] | None = field(default=None, repr=False, compare=False)
     _saved: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -84,6 +88,11 @@ class Step:
     # or cancelled in its undo) is compensated even when it never ran: a
     # cancel that lands before the saga's first step still cancels.
     compensate_if_skipped: ClassVar[bool] = False
+    # Calls to an outside service the step's ``execute`` makes on its usual
+    # path. The engine only passes them on (``StepContext.planned_calls``,
+    # ``calls_planned_after``): a client's rate budget may hold them for the
+    # saga, so that once its first costly step ran the rest can finish.
+    provider_calls: ClassVar[int] = 0
 
     def execute(self, ctx: StepContext) -> Mapping[str, Any] | None:
         raise NotImplementedError
@@ -107,3 +116,7 @@ class SagaDefinition:
         names = [step.name for step in self.steps]
         if len(names) != len(set(names)):
             raise ValueError(f"saga {self.kind!r} has duplicate step names: {names}")
+
+    def calls_planned_after(self, index: int) -> int:
+        """Provider calls the steps after step ``index`` plan (``Step.provider_calls``)."""
+        return sum(step.provider_calls for step in self.steps[index + 1 :])

@@ -41,6 +41,7 @@ class EngineSettings:
     subject_scope: str = ""
     operations_panels: tuple[tuple[str, str], ...] = ()
     before_send: tuple[str, ...] = ("provisioning.engine.embedded.autostart",)
+    saga_finished: tuple[str, ...] = ()
 
 
 _FIELDS = {f.name for f in fields(EngineSettings)}
@@ -54,7 +55,7 @@ def engine_settings() -> EngineSettings:
     unknown = set(raw) - _FIELDS
     if unknown:
         raise ValueError(f"SAGA_ENGINE has unknown keys {sorted(unknown)}; known: {sorted(_FIELDS)}")
-    for key in ("definitions", "before_send"):
+    for key in ("definitions", "before_send", "saga_finished"):
         if key in raw:
             raw[key] = tuple(raw[key])
     if "operations_panels" in raw:

@@ -6,6 +6,7 @@ import logging
 
 from django.db import transaction
 
+from provisioning.engine import hooks
 from provisioning.engine.claims import NEEDS_COMPENSATION
 from provisioning.engine.clock import now
 from provisioning.engine.events import SETTLED, event
@@ -33,4 +34,5 @@ def saga_settle(*, saga_id) -> str | None:
             return None
         event(saga_id, SETTLED[final], at=at).save()
     saga_log(saga_id).log(logging.INFO if final == _G.COMPENSATED else logging.ERROR, "settled: %s", final)
+    hooks.saga_finished(saga_id, final)
     return final

@@ -24,22 +24,31 @@ from provisioning.engine import PermanentError, Throttled, TransientError
 __all__ = ["ARCADIA_TAG", "GatewayNotFound", "gateway", "gateway_errors", "droplet_destroy", "saga_tag"]
 
 
+# Where a saga's context carries its fairness key and weight (the tenant's
+# slug and budget weight, from deployments.services): opaque to the budget.
+FAIRNESS_KEY, FAIRNESS_WEIGHT = "fairness_key", "fairness_weight"
+
+
 def gateway(ctx=None, *, compensating: bool = False, calls: int = 1) -> DigitalOceanGateway:
     """The gateway, asking the shared budget on behalf of the step in ``ctx``:
-    its saga, whether it compensates (first lane), and its saga's age (oldest
-    first). ``compensating=True`` from a ``compensate`` method; the engine's
-    ``StepContext.compensating`` says the same once it carries it. ``calls``:
-    requests the step makes in a row (their permits are taken at once)."""
+    its saga, whether it compensates (first lane), its fairness key and
+    weight, and the calls its definition plans (a create holds the calls of
+    the steps after it; a planned step spends them). ``compensating=True``
+    from a ``compensate`` method. ``calls``: requests the step makes in a
+    row (their permits are taken at once)."""
     gw = get_gateway()
     if ctx is None:
         return gw
-    started = getattr(ctx, "saga_started_at", None) or getattr(ctx, "started_at", None)
+    compensating = compensating or bool(getattr(ctx, "compensating", False))
     return gw.for_caller(
         Caller(
             saga_id=str(ctx.saga_id),
             step=ctx.step_name,
-            compensating=compensating or bool(getattr(ctx, "compensating", False)),
-            saga_started_at=started.timestamp() if started is not None else None,
+            compensating=compensating,
+            fairness_key=str(ctx.get(FAIRNESS_KEY) or ""),
+            weight=float(ctx.get(FAIRNESS_WEIGHT) or 1),
+            holds=0 if compensating else getattr(ctx, "calls_planned_after", 0),
+            planned=not compensating and getattr(ctx, "planned_calls", 0) > 0,
         ),
         calls=calls,
     )

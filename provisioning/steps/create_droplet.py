@@ -45,6 +45,7 @@ class CreateDroplet(Step):
     """
 
     name = "create_droplet"
+    provider_calls = 1  # the create (a retry first lists by tag)
 
     def execute(self, ctx: StepContext) -> dict:
         gw, tag = gateway(ctx), saga_tag(ctx.saga_id)

@@ -17,6 +17,7 @@ class DestroyDroplet(Step):
     """
 
     name = "destroy_droplet"
+    provider_calls = 1  # the destroy
 
     def execute(self, ctx: StepContext) -> dict:
         if ctx.get("droplet_id") is not None:

@@ -31,6 +31,7 @@ class PointDeploymentDns(Step):
     """
 
     name = "point_deployment_dns"
+    provider_calls = 2  # a look-up of the name, then the write
 
     def execute(self, ctx: StepContext) -> dict:
         # Two calls in a row (look-up, then write): permits for both at once.

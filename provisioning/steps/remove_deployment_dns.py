@@ -19,6 +19,7 @@ class RemoveDeploymentDns(Step):
     """
 
     name = "remove_deployment_dns"
+    provider_calls = 2  # a look-up of the name, then the delete
 
     def execute(self, ctx: StepContext) -> dict:
         gw, domain, name, ipv4 = gateway(ctx), ctx["dns_domain"], ctx["dns_name"], ctx.get("ipv4")

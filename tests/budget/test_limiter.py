@@ -7,8 +7,8 @@ import time
 import pytest
 
 from dosim.ratelimit import most_in_any_window
-from inventory.budget import Caller
-from inventory.budget.caller import LANE_SPAN
+from inventory.budget import PAST_CREATE, Caller
+from inventory.budget.decision import Request
 from tests.budget.helpers import BASE, config, make_budget, redis_store
 
 STORES = ["redis", "memory"]
@@ -20,7 +20,7 @@ def _race(key: str, seconds: float, out) -> None:
     store = redis_store(key)
     granted, until = 0, time.monotonic() + seconds
     while time.monotonic() < until:
-        decision = store.acquire(BASE, score=time.time(), waiter="", create=False)
+        decision = store.acquire(BASE, Request(lane=PAST_CREATE))
         granted += decision.granted
         if not decision.granted:
             time.sleep(min(decision.wait, 0.02))
@@ -111,10 +111,9 @@ def test_a_429_pauses_every_process_of_the_token():
 def test_compensation_goes_before_sagas_past_create_before_new_creates(kind):
     budget = make_budget(kind, config(per_minute=1, per_hour=100))
     assert budget.acquire(ANY, "GET", "/v2/x").granted  # the window is full now
-    old, new = 1_000.0, 2_000.0
-    create = Caller(saga_id="a", step="create_droplet", saga_started_at=old)
-    past = Caller(saga_id="b", step="point_deployment_dns", saga_started_at=new)
-    undo = Caller(saga_id="c", step="create_droplet", compensating=True, saga_started_at=new)
+    create = Caller(saga_id="a", step="create_droplet")
+    past = Caller(saga_id="b", step="point_deployment_dns")
+    undo = Caller(saga_id="c", step="create_droplet", compensating=True)
     waits = {}
     for who, path, method in ((create, "/v2/droplets", "POST"), (past, "/v2/domains/z/records", "GET")):
         waits[who.saga_id] = budget.acquire(who, method, path)
@@ -129,17 +128,15 @@ def test_compensation_goes_before_sagas_past_create_before_new_creates(kind):
 
 
 @pytest.mark.parametrize("kind", STORES)
-def test_waits_spread_waiters_by_rank_oldest_first(kind):
+def test_waits_spread_waiters_by_rank_first_come_first_served(kind):
     budget = make_budget(kind, config(per_minute=10, per_hour=1000, minute_window=10.0))
     for _ in range(10):
         budget.acquire(ANY, "GET", "/v2/x")
         time.sleep(0.01)
-    callers = [
-        Caller(saga_id=f"s{i}", step="wait_droplet_active", saga_started_at=1000.0 + i) for i in range(8)
-    ]
+    callers = [Caller(saga_id=f"s{i}", step="wait_droplet_active") for i in range(8)]
     waits = [budget.acquire(c, "GET", "/v2/droplets/1").wait for c in callers]
     assert waits == sorted(waits) and waits[-1] - waits[0] >= 0.05  # one after the other, not all at once
-    # Asked again in any order, each knows its rank: the oldest saga is first.
+    # Asked again in any order, each keeps the rank it queued with.
     again = {c.saga_id: budget.acquire(c, "GET", "/v2/droplets/1") for c in reversed(callers)}
     assert [again[c.saga_id].ahead for c in callers] == list(range(8))
     assert budget.status()["waiting_by_lane"]["past_create"] == 8
@@ -148,24 +145,21 @@ def test_waits_spread_waiters_by_rank_oldest_first(kind):
 @pytest.mark.parametrize("kind", STORES)
 def test_creates_leave_the_reserve_to_the_other_lanes(kind):
     budget = make_budget(kind, config(per_minute=10, per_hour=1000, minute_reserve=3))
-    create = Caller(saga_id="a", step="create_droplet", saga_started_at=1.0)
+    create = Caller(saga_id="a", step="create_droplet")
     granted = [budget.acquire(create, "POST", "/v2/droplets").granted for _ in range(10)]
     assert granted.count(True) == 7
-    later = Caller(saga_id="b", step="point_deployment_dns", saga_started_at=2.0)
+    later = Caller(saga_id="b", step="point_deployment_dns")
     assert all(budget.acquire(later, "GET", "/v2/domains/z/records").granted for _ in range(3))
-
-
-def test_lane_scores_never_interleave():
-    assert Caller(saga_started_at=9e9).score(0) < Caller(saga_started_at=0.0).score(1) < LANE_SPAN * 2
 
 
 @pytest.mark.parametrize("kind", STORES)
 def test_a_step_takes_the_permits_of_its_calls_in_a_row_at_once(kind):
     budget = make_budget(kind, config(per_minute=3))
-    dns = Caller(saga_id="a", step="point_deployment_dns", saga_started_at=1.0)
+    dns = Caller(saga_id="a", step="point_deployment_dns")
     assert budget.acquire(dns, "GET", "/v2/domains/z/records", cost=2).granted
     # One left: not enough for another look-up-then-write, which would stop half-way.
     assert not budget.acquire(dns, "GET", "/v2/domains/z/records", cost=2).granted
-    older = Caller(saga_id="b", step="wait_droplet_active", saga_started_at=0.5)  # not behind "a"
-    assert budget.acquire(older, "GET", "/v2/droplets/1").granted
+    # Another tenant's turn comes with "a"'s, so the one permit left is its.
+    other = Caller(saga_id="b", step="wait_droplet_active", fairness_key="globex")
+    assert budget.acquire(other, "GET", "/v2/droplets/1").granted
     assert budget.status()["minute"]["used"] == 3

@@ -4,6 +4,7 @@ in-process worker, against the simulator over real HTTP."""
 import pytest
 
 from deployments.models import Deployment, DeploymentStatus
+from inventory.budget import budget_status
 from inventory.models import CloudResource, ResourceStatus
 from provisioning.engine import Saga, SagaStatus
 from tests.provisioning import helpers as h
@@ -11,7 +12,8 @@ from tests.provisioning import helpers as h
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
-def test_happy_path_through_the_api_to_active(provisioner, sim, alice_client):
+def test_happy_path_through_the_api_to_active(provisioner, sim, alice_client, settings):
+    settings.ARCADIA_DO_RATE_LIMIT_PER_HOUR = 5000  # the budget counts (tests run unlimited)
     response = alice_client.post("/api/deployments/", h.BODY, format="json")
     assert response.status_code == 202, response.content
     body = response.json()
@@ -30,6 +32,10 @@ def test_happy_path_through_the_api_to_active(provisioner, sim, alice_client):
     assert (resource.external_id, resource.status) == (str(droplet["id"]), ResourceStatus.ACTIVE)
     assert (resource.deployment_id, resource.tenant_id) == (deployment.pk, deployment.tenant_id)
     assert h.a_record(sim, "web.acme")["data"] == h.droplet_ipv4(droplet) == resource.ipv4
+    # Its calls went by its tenant's fair share; the DNS calls its create
+    # held for it were spent.
+    budget = budget_status()
+    assert budget["by_key"]["acme"]["hour"] >= 3 and budget["held"] == 0
 
     detail = alice_client.get(f"/api/deployments/{deployment.pk}/").json()
     assert detail["saga"]["progress"] == "7/7"

@@ -7,6 +7,7 @@ import pytest
 
 from deployments.models import Deployment, DeploymentStatus
 from deployments.services import deployment_provision_context
+from inventory.budget import budget_status
 from inventory.models import CloudResource, ResourceStatus
 from provisioning.engine import SagaStatus, StepStatus, saga_start
 from provisioning.sagas import PROVISION_DEPLOYMENT
@@ -62,3 +63,5 @@ def test_permanent_fault_rolls_everything_back(provisioner, sim, acme, step, pre
             assert r.unlinked_at is not None and r.unlinked_at <= r.destroyed_at
         else:
             assert (r.deployment_id, r.tenant_id, r.unlinked_at) == (None, None, None)
+    # What the create held for the saga's DNS calls is given back at the end.
+    assert budget_status()["held"] == 0

@@ -10,6 +10,7 @@ dropped: steps are idempotent, the new owner's result stands.
 
 from __future__ import annotations
 
+from provisioning.engine import registry
 from provisioning.engine.claims import portable, postgresql
 from provisioning.engine.claims.claim import (
     FORWARD_SAGA_STATUSES,
@@ -79,6 +80,7 @@ def checkpoint(claim: Claim, values: dict) -> None:
 
 def step_context(claim: Claim) -> StepContext:
     """What the step sees while this claim runs it, ``checkpoint`` included."""
+    definition = registry.get_definition(claim.kind, claim.version)
     return StepContext(
         saga_id=str(claim.saga_id),
         step_index=claim.index,
@@ -89,5 +91,7 @@ def step_context(claim: Claim) -> StepContext:
         throttled_seconds=claim.throttled_seconds,
         compensating=claim.compensating,
         saga_started_at=claim.saga_created_at,
+        planned_calls=definition.steps[claim.index].provider_calls,
+        calls_planned_after=definition.calls_planned_after(claim.index),
         _checkpoint=lambda values: checkpoint(claim, values),
     )
