@@ -18,7 +18,11 @@ Phases (each prints as it goes; the table and a JSON file come at the end):
 5. budget and scale (bench/budget_phase.py) — 200 deployments at 600/minute
    (boot 10 s), then 1,000 at 250/minute bounded in time: time until all
    active against the floor the limit allows, 429s, calls per deployment,
-   p50/p95 time-to-active, the most accepted requests in any minute.
+   p50/p95 time-to-active, the most accepted requests in any minute;
+6. tenants (bench/tenants_phase.py) — fairness: tenant A's 200 at 250/minute
+   then tenant B's 3 (B's time-to-active, A's floor / actual); an hourly
+   window of 120 running out under 60 deployments (active, droplets bought
+   and waiting, 429s, rollbacks).
 
 Figures are printed, never asserted: these machines are noisy; compare
 ratios from the same run.
@@ -37,7 +41,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import budget_phase
+from bench import budget_phase, tenants_phase
 from bench.harness import ROOT, Stack, wait_until
 from bench.targets import Target, print_table
 
@@ -104,6 +108,8 @@ def main(argv=None) -> int:
             figures["api"] = bench_api(stack, tenant, args.api_seconds)
             figures["budget"] = budget_phase.bench_budget(stack, sim, tenant)
             figures["scale"] = budget_phase.bench_scale(stack, sim, tenant, args.scale_n, args.scale_seconds)
+            figures["fairness"] = tenants_phase.bench_fairness(stack, sim)
+            figures["exhausted"] = tenants_phase.bench_exhausted(stack, sim)
         figures["worker_peak_rss_mb"] = round(stack.worker_peak_rss_mb(), 1)
         figures["machine_after"] = _uptime()
     _report(figures, args.output)
@@ -432,7 +438,7 @@ TARGETS = [
 
 
 def _report(figures: dict, output: str) -> None:
-    print_table(figures, TARGETS + budget_phase.TARGETS)
+    print_table(figures, TARGETS + budget_phase.TARGETS + tenants_phase.TARGETS)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(json.dumps(figures, indent=2, default=str))
     print(f"\nwritten to {output}")

@@ -98,6 +98,9 @@ class Handler(BaseHTTPRequestHandler):
     def _api(self, method: str, path: str, query: dict, operation: str, work, body: Any) -> None:
         state = self.server.state
         entry = {"method": method, "path": path, "query": query, "operation": operation, "fault": None}
+        # The name a create carries (a droplet's, a record's): a reader of the
+        # log can tell whose request it was.
+        entry["name"] = body.get("name") if isinstance(body, dict) else None
         # The client's end of the connection: which requests shared one.
         host, port = self.client_address[:2]
         entry["connection"] = f"{host}:{port}"
