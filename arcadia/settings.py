@@ -378,6 +378,10 @@ ARCADIA_DO_BUDGET_WAITER_GRACE = env.float("ARCADIA_DO_BUDGET_WAITER_GRACE", def
 # look-up and write) so a droplet bought can always finish; they are given
 # back when the saga ends, or after this many seconds if it never does.
 ARCADIA_DO_BUDGET_HOLD_SECONDS = env.float("ARCADIA_DO_BUDGET_HOLD_SECONDS", default=3600.0)
+# Creates may take (with what they hold) only their part of the minute in any
+# this many seconds, so one tenant's burst cannot spend the whole minute
+# before another tenant's first create arrives. 0 = no pacing.
+ARCADIA_DO_BUDGET_CREATE_PACE_SECONDS = env.float("ARCADIA_DO_BUDGET_CREATE_PACE_SECONDS", default=10.0)
 # Where the budget lives: a redis:// URL shared by every process on every
 # host. Default: the broker when it is Redis; this process's memory in the
 # embedded mode (one process). Any other broker (RabbitMQ) has no safe

@@ -86,15 +86,25 @@ def bench_exhausted(stack, sim) -> dict:
         "answered_429": sum(1 for r in log if r.get("status") == 429),
         "rolled_back": rolled_back,
         "accepted_calls": sum(1 for r in log if r.get("status") not in (429, None)),
+        "by_operation": _by_operation(log),
     }
     print(
-        f"  exhausted window: {EXHAUSTED_N} deployments, {EXHAUSTED_PER_HOUR}/hour, boot {EXHAUSTED_BOOT:g}s, "
+        f"  exhausted window: {EXHAUSTED_N} deployments, {EXHAUSTED_PER_HOUR}/hour, "
+        f"boot {EXHAUSTED_BOOT:g}s, "
         f"after {EXHAUSTED_AFTER:g}s: {active} active, {figures['droplets_waiting']} droplets bought and "
         f"waiting, {figures['answered_429']} x 429, {rolled_back} rolled back, "
         f"{figures['accepted_calls']} calls accepted"
     )
     _restore(stack)
     return figures
+
+
+def _by_operation(log: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in log:
+        if r.get("status") not in (429, None):
+            counts[r["operation"]] = counts.get(r["operation"], 0) + 1
+    return counts
 
 
 def _tenant(slug: str):
@@ -105,7 +115,9 @@ def _tenant(slug: str):
 
 def _fresh(stack, sim, env: dict, *, boot: float, per_minute: int = 0, per_hour: int = 0) -> None:
     stack.stop("worker")
-    sim.reset(boot_delay=boot, rate_limit_per_minute=per_minute, rate_limit_per_hour=per_hour, log_size=40_000)
+    sim.reset(
+        boot_delay=boot, rate_limit_per_minute=per_minute, rate_limit_per_hour=per_hour, log_size=40_000
+    )
     _budget_reset()
     env = {**env, "ARCADIA_DO_BUDGET_SHARE": "1.0"}
     stack.start_worker(env={**env, "LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG_LEVEL", "WARNING")})
@@ -171,7 +183,9 @@ def main() -> int:
     from bench.targets import print_table
 
     figures = {}
-    with Stack(database="arcadia_bench_tenants", redis_db=6, env={"CONN_MAX_AGE": "60", "DEBUG": "false"}) as stack:
+    with Stack(
+        database="arcadia_bench_tenants", redis_db=6, env={"CONN_MAX_AGE": "60", "DEBUG": "false"}
+    ) as stack:
         stack.prepare_database()
         from dosim.client import DosimClient
 

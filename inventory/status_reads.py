@@ -148,6 +148,9 @@ def status_reads_reset(token: str | None = None) -> None:
     _cache(token).clear()
 
 
+WAITING_HORIZON = 60.0  # seconds a droplet counts as waiting after its saga last asked
+
+
 def droplet_status_read(
     gw: DigitalOceanGateway, droplet_id: int, *, tag: str, interval: float, since: float | None
 ) -> StatusRead:
@@ -172,7 +175,10 @@ def droplet_status_read(
 
 def _shared_read(gw: DigitalOceanGateway, droplet_id: int, *, tag: str, interval: float, since: float | None):
     cache, now = _cache(gw._token), time.time()
-    waiting = cache.note_waiting(droplet_id, now, horizon=3 * interval)
+    # A waiter counts for a while after it last asked: a budget running low
+    # spreads the waiters' returns far apart, and one listing still serves
+    # every one of them where each would otherwise read its droplet by id.
+    waiting = cache.note_waiting(droplet_id, now, horizon=max(3 * interval, WAITING_HORIZON))
     meta, row = cache.read(droplet_id)
     fresh = meta is not None and now - meta["at"] < interval
     pages = meta["pages"] if meta else 1

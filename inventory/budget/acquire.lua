@@ -5,7 +5,8 @@
 --       (zset: caller -> rank), 4 waiter expiries (zset: caller -> time),
 --       5 state (hash: seq, paused_until, held), 6 held calls (hash: saga ->
 --       calls), 7 held-call expiries (zset: saga -> time), 8 fair queuing
---       (hash: 'v:<lane>' virtual time, 'f:<lane>:<key>' a key's next start)
+--       (hash: 'v:<lane>' virtual time, 'f:<lane>:<key>' a key's next start),
+--       9 create pace (zset: permit id -> time of each create's permits)
 -- ARGV: 1 minute limit, 2 hour limit (0 = window off), 3 minute window s,
 --       4 hour window s, 5 lane, 6 caller id ('' = not queued),
 --       7 minute reserve, 8 hour reserve (slots a create must leave free to
@@ -13,7 +14,8 @@
 --       place past its expected return), 10 cost (permits taken at once),
 --       11 fairness key, 12 weight, 13 saga id ('' = none), 14 calls to hold
 --       for the saga when granted, 15 '1' when this call may spend the
---       saga's held calls, 16 how long held calls are kept (s)
+--       saga's held calls, 16 how long held calls are kept (s), 17 create
+--       pace window s, 18 permits creates may take in it (0 = no pacing)
 -- Returns {1, permits in the hour window, '0', ahead} when granted,
 --         {0, permits in the hour window, wait seconds (string), ahead} when not.
 --
@@ -35,6 +37,8 @@ local grace = tonumber(ARGV[9])
 local cost = tonumber(ARGV[10])
 local key, weight = ARGV[11], math.max(tonumber(ARGV[12]), 0.001)
 local saga, hold, planned, hold_ttl = ARGV[13], tonumber(ARGV[14]), ARGV[15] == '1', tonumber(ARGV[16])
+local pace_win, pace_lim = tonumber(ARGV[17]), tonumber(ARGV[18])
+local CREATE = 2
 
 local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 500)
 if #gone > 0 then
@@ -96,6 +100,18 @@ local fits = now >= paused
 for w = 1, 2 do
   if lim[w] > 0 and lim[w] - used[w] - held < need(w) then fits = false end
 end
+-- Creates are paced: in any `pace_win` seconds they take at most that part
+-- of the minute's limit, so a burst from one tenant cannot spend the whole
+-- minute (creates and their holds) before another tenant's first create
+-- arrives. The creates queued ahead of this one count as needing as much.
+local paced, pace_need = 0, 0
+if lane == CREATE and pace_lim > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now - pace_win)
+  paced = redis.call('ZCARD', KEYS[9])
+  local ahead_creates = redis.call('ZCOUNT', KEYS[3], lane * SPAN, '(' .. rank)
+  pace_need = (ahead_creates + 1) * extra
+  if paced > 0 and paced + pace_need > pace_lim then fits = false end
+end
 if fits then
   for c = 1, cost do
     local id = redis.call('HINCRBY', KEYS[5], 'seq', 1)
@@ -105,6 +121,12 @@ if fits then
   end
   for w = 1, 2 do
     if lim[w] > 0 then redis.call('PEXPIRE', KEYS[w], math.ceil(win[w] * 1000)) end
+  end
+  if lane == CREATE and pace_lim > 0 then
+    for c = 1, extra do
+      redis.call('ZADD', KEYS[9], now, redis.call('HINCRBY', KEYS[5], 'seq', 1))
+    end
+    redis.call('PEXPIRE', KEYS[9], math.ceil(pace_win * 1000))
   end
   if covered > 0 or hold > 0 then
     local left = mine - covered + hold
@@ -154,6 +176,12 @@ for w = 1, 2 do
     end
     wait = math.max(wait, at)
   end
+end
+if paced > 0 and paced + pace_need > pace_lim then
+  -- The pace's turn: when enough of its entries have left its window.
+  local idx = math.min(paced - 1, math.max(0, paced + pace_need - pace_lim - 1))
+  local e = redis.call('ZRANGE', KEYS[9], idx, idx, 'WITHSCORES')
+  wait = math.max(wait, tonumber(e[2]) + pace_win - now)
 end
 if paused > now then
   -- Out of a 429: after the pause, one caller per permit interval, by rank.

@@ -17,7 +17,8 @@ class BudgetConfig:
     arrives, so ours must be the longer one), the slots new creates must leave
     to the other lanes, how long a waiter keeps its place past its turn, and
     how long a saga keeps the calls its create held for it (given back
-    sooner when the saga ends)."""
+    sooner when the saga ends), and the pace of creates: what they may take
+    of the minute in any ``create_pace_window`` seconds."""
 
     per_minute: int
     per_hour: int
@@ -28,6 +29,8 @@ class BudgetConfig:
     grace: float
     url: str
     hold_seconds: float = 3600.0
+    create_pace_window: float = 0.0
+    create_pace_limit: int = 0  # 0 = creates are not paced
 
     @classmethod
     def from_settings(cls) -> BudgetConfig:
@@ -36,6 +39,7 @@ class BudgetConfig:
         share = float(settings.ARCADIA_DO_BUDGET_SHARE)
         margin = float(settings.ARCADIA_DO_BUDGET_WINDOW_MARGIN)
         reserve = float(settings.ARCADIA_DO_BUDGET_CREATE_RESERVE)
+        pace = float(settings.ARCADIA_DO_BUDGET_CREATE_PACE_SECONDS)
         per_minute = math.floor(int(settings.ARCADIA_DO_RATE_LIMIT_PER_MINUTE) * share)
         per_hour = math.floor(int(settings.ARCADIA_DO_RATE_LIMIT_PER_HOUR) * share)
         return cls(
@@ -48,6 +52,9 @@ class BudgetConfig:
             grace=float(settings.ARCADIA_DO_BUDGET_WAITER_GRACE),
             url=settings.ARCADIA_RATE_LIMIT_URL,
             hold_seconds=float(settings.ARCADIA_DO_BUDGET_HOLD_SECONDS),
+            create_pace_window=pace,
+            # The minute's share of the pace window (at least one create).
+            create_pace_limit=max(1, math.floor(per_minute * pace / MINUTE)) if per_minute and pace else 0,
         )
 
 

@@ -30,6 +30,7 @@ class MemoryStore:
         self.waiters: dict[str, tuple[float, float]] = {}  # caller -> (rank, expires)
         self.held: dict[str, tuple[int, float]] = {}  # saga -> (calls, expires)
         self.fair: dict[str, float] = {}  # 'v:<lane>' and 'f:<lane>:<key>' (acquire.lua)
+        self.paced: list[float] = []  # creates' permits, for the pace
         self.state: dict[str, float] = {"paused_until": 0.0, "answered_429": 0}
 
     def _trim(self, config: BudgetConfig, now: float) -> tuple[int, int]:
@@ -60,8 +61,12 @@ class MemoryStore:
             fits = now >= paused and all(
                 not lim or lim - u - held >= n for lim, u, n in zip(limits, used, need, strict=True)
             )
-            if fits:
+            paced, pace_need = self._pace(config, request, rank, extra, now)
+            over_pace = paced > 0 and paced + pace_need > config.create_pace_limit
+            if fits and not over_pace:
                 self._grant(request, now, covered, mine, config)
+                if request.lane == CREATE and config.create_pace_limit:
+                    self.paced.extend([now] * extra)
                 self.waiters.pop(request.waiter, None)
                 if extra > 0:
                     self._advance(request.lane, start)
@@ -75,6 +80,9 @@ class MemoryStore:
                     if idx < used[w]:
                         at = cycles * seconds[w] + self.windows[w][idx][0] + seconds[w] - now
                     wait = max(wait, at)
+            if over_pace:
+                idx = min(paced - 1, max(0, paced + pace_need - config.create_pace_limit - 1))
+                wait = max(wait, self.paced[idx] + config.create_pace_window - now)
             if paused > now:
                 rate = seconds[0] / limits[0] if limits[0] else 0.05
                 wait = max(wait, paused - now + (ahead + reserve[0]) * rate)
@@ -82,6 +90,16 @@ class MemoryStore:
             if request.waiter:
                 self.waiters[request.waiter] = (rank, now + wait + config.grace)
             return Decision(False, wait, ahead, used[1])
+
+    def _pace(self, config: BudgetConfig, request: Request, rank: float, extra: int, now: float):
+        """Creates' entries in the pace window, and what this create needs of
+        it (the creates queued ahead count as needing as much)."""
+        if request.lane != CREATE or not config.create_pace_limit:
+            return 0, 0
+        del self.paced[: bisect.bisect_right(self.paced, now - config.create_pace_window)]
+        span = CREATE * LANE_SPAN
+        ahead_creates = sum(1 for r, _ in self.waiters.values() if span <= r < rank)
+        return len(self.paced), (ahead_creates + 1) * extra
 
     def _rank(self, request: Request, extra: int) -> tuple[float, float]:
         """The caller's queued rank, or a new start tag (advancing its key's)."""

@@ -30,7 +30,17 @@ class RedisStore:
     def __init__(self, url: str, token_key: str):
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         prefix = f"arcadia:do-budget:{token_key}:"
-        names = ("minute", "hour", "waiters", "waiter_expiry", "state", "held", "held_expiry", "fair")
+        names = (
+            "minute",
+            "hour",
+            "waiters",
+            "waiter_expiry",
+            "state",
+            "held",
+            "held_expiry",
+            "fair",
+            "paced",
+        )
         self.keys = {name: prefix + name for name in names}
         self._acquire = self.client.register_script((_HERE / "acquire.lua").read_text())
         self._resync = self.client.register_script((_HERE / "resync.lua").read_text())
@@ -58,6 +68,8 @@ class RedisStore:
                 request.hold,
                 "1" if request.planned else "0",
                 config.hold_seconds,
+                config.create_pace_window,
+                config.create_pace_limit,
             ],
         )
         return Decision(bool(granted), float(wait), int(ahead), int(used_hour))

@@ -10,6 +10,8 @@ undeclared exception: a bug) fails the step, which turns the saga around.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import InterfaceError, OperationalError
 
 from provisioning.engine import claims, hooks, registry
@@ -101,5 +103,10 @@ def _wait_for_budget(claim: Claim, policy: RetryPolicy, exc: Throttled) -> Outco
     delay = exc.retry_after if exc.retry_after is not None else policy.poll_interval
     logger = step_log(claim.saga_id, claim.index, claim.name)
     logger.info("waiting %.1fs for the provider budget: %s", delay, exc)
-    claims.release(claim, uncounted=True, throttled_for=delay)
+    # Said on the step (the API and the admin show it; success clears it):
+    # a saga held by a window that ran out says when it will try again.
+    until = (now() + timedelta(seconds=delay)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    claims.release(
+        claim, uncounted=True, throttled_for=delay, error=f"waiting for a budget until {until}: {exc}"
+    )
     return Outcome.retry(delay)

@@ -121,3 +121,22 @@ def test_processes_of_two_tenants_share_the_permits_by_weight(weights):
     # ~120 permits in all: a share within 0.1 of the weights' (1/2 or 2/3).
     assert abs(share - expected) <= 0.1, got
     redis_store(budget_key).reset()
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_creates_are_paced_so_a_burst_leaves_the_minute_to_later_tenants(kind):
+    paced = config(
+        per_minute=60, per_hour=1000, minute_window=60.0, create_pace_window=10.0, create_pace_limit=2
+    )
+    budget = make_budget(kind, paced)
+    burst = [budget.acquire(waiter("acme", n, holds=2), "POST", "/v2/droplets") for n in range(5)]
+    # Two creates fill the pace (2 in 10 s), not the minute (60, with their holds 6).
+    assert [d.granted for d in burst] == [True, True, False, False, False]
+    assert 5.0 <= burst[2].wait <= 10.0
+    # A tenant arriving now is next when the pace frees, ahead of acme's backlog.
+    late = budget.acquire(waiter("globex", 0, holds=2), "POST", "/v2/droplets")
+    assert not late.granted and late.ahead == 0
+    # Other lanes are not paced.
+    assert budget.acquire(
+        Caller(saga_id="x", step="point_deployment_dns"), "GET", "/v2/domains/z/records"
+    ).granted
