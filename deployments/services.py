@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from arcadia.exceptions import ConflictError
-from deployments.idempotency import check_same_request, deployment_by_idempotency_key
+from deployments.idempotency import check_same_request, deployment_by_idempotency_key, idempotency_request
 from deployments.models import Deployment, DeploymentStatus, Tenant
 from deployments.naming import (
     check_deployment_name,
@@ -60,7 +60,8 @@ def deployment_create(
     request is an error.
     """
     check_deployment_name(name=name, tenant_slug=tenant.slug)
-    request = {"name": name, "region": region, "size": size, "image": image}
+    spec = {"name": name, "region": region, "size": size, "image": image}
+    request = idempotency_request(**spec, provision=provision)
     if idempotency_key and (earlier := deployment_by_idempotency_key(tenant, idempotency_key)):
         return _replay(earlier, request)
     try:
@@ -70,7 +71,8 @@ def deployment_create(
                 hostname=deployment_hostname(name=name, tenant_slug=tenant.slug),
                 dns_name=deployment_dns_label(name=name, tenant_slug=tenant.slug),
                 idempotency_key=idempotency_key,
-                **request,
+                idempotency_request=request if idempotency_key else {},
+                **spec,
             )
             if provision:
                 # Born provisioning (the transition checked first): one INSERT,

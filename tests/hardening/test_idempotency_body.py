@@ -65,3 +65,13 @@ def test_the_same_body_normalised_is_replayed(client):
     assert (first.status_code, again.status_code) == (201, 201)
     assert again["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
+
+
+def test_the_stored_body_has_every_field_of_the_input(client):
+    # A field added to the input later is compared without anyone
+    # remembering to: the stored body is the validated one, less the tenant.
+    from deployments.serializers import DeploymentCreateInputSerializer
+
+    client.post("/api/deployments/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k4")
+    stored = Deployment.objects.get().idempotency_request
+    assert set(stored) == set(DeploymentCreateInputSerializer().fields) - {"tenant"}
