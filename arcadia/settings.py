@@ -230,6 +230,15 @@ DIGITALOCEAN_REQUEST_TIMEOUT = env.float("DIGITALOCEAN_REQUEST_TIMEOUT", default
 
 # --- provisioning ---------------------------------------------------------------
 ARCADIA_DNS_DOMAIN = env.str("ARCADIA_DNS_DOMAIN", default="arcadia.test")
+# An A record already at a deployment's name that Arcadia did not create is
+# refused (POST 409, or the DNS step fails for good) unless an operator turns
+# this on: then Arcadia points it at the droplet and teardown puts it back as
+# it found it (docs/decisions/0022-refuse-dns-records-arcadia-did-not-create.md).
+ARCADIA_DNS_ADOPT_EXISTING = env.bool("ARCADIA_DNS_ADOPT_EXISTING", default=False)
+# The POST's look-up of that record (one request per provisioned deployment,
+# through the budget). Off, the DNS step alone refuses it: the saga rolls
+# back after a droplet was bought.
+ARCADIA_DNS_CHECK_AT_POST = env.bool("ARCADIA_DNS_CHECK_AT_POST", default=True)
 ARCADIA_DROPLET_POLL_INTERVAL = env.float("ARCADIA_DROPLET_POLL_INTERVAL", default=5.0)
 # Seconds before the first status read of a new droplet. Real droplets take
 # tens of seconds, and reading earlier only spends rate limit; the bundled

@@ -102,7 +102,8 @@ class DeploymentViewSet(
             404: OpenApiResponse(OpenApiTypes.OBJECT, "the tenant named is not one of yours"),
             409: OpenApiResponse(
                 OpenApiTypes.OBJECT,
-                "the hostname is taken, or the Idempotency-Key was used for another request",
+                "the hostname is taken, an A record Arcadia did not create stands at the name "
+                "(named in the answer), or the Idempotency-Key was used for another request",
             ),
             503: _UNAVAILABLE,
         },
@@ -124,7 +125,14 @@ class DeploymentViewSet(
     @extend_schema(
         summary="Provision a pending deployment",
         request=None,
-        responses={202: DeploymentOutputSerializer, **CHANGE_ERRORS},
+        responses={
+            202: DeploymentOutputSerializer,
+            **CHANGE_ERRORS,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                "the deployment is not pending, or an A record Arcadia did not create stands at its name",
+            ),
+        },
     )
     @action(detail=True, methods=["post"])
     def provision(self, request, pk=None):

@@ -92,6 +92,10 @@ class Deployment(StatusMachineMixin, models.Model):
     image = models.CharField(max_length=128)
     status = models.CharField(max_length=20, choices=DeploymentStatus.choices, default=_S.PENDING)
     idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    # The validated body the key was first used with (every field, defaults
+    # filled in), so a retry with any field changed is refused, not replayed.
+    # Empty on rows older than this column (their model fields are compared).
+    idempotency_request = models.JSONField(blank=True, default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,9 +11,33 @@ from django.conf import settings
 from arcadia.exceptions import ApplicationError
 
 # One DNS label (RFC 1035, lowercase as DigitalOcean stores it): letters,
-# digits and inner hyphens.
-DNS_LABEL_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+# digits and inner hyphens, but not "--" in the third and fourth places:
+# RFC 5891 (4.2.3.1) reserves those labels, and "xn--" is punycode, a
+# label that a browser shows as other letters (a look-alike of another
+# tenant's name). The lookahead is valid ECMA too, so the schema carries it.
+DNS_LABEL_PATTERN = r"^(?![a-z0-9]{2}--)[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 DNS_LABEL = re.compile(DNS_LABEL_PATTERN)
+DNS_LABEL_RULE = (
+    "Lowercase letters, digits and hyphens, not starting or ending with a hyphen, taken as sent "
+    "(never trimmed)."
+)
+RESERVED_LABEL_RULE = (
+    "Labels with '--' in the third and fourth places are reserved (RFC 5891): 'xn--' is punycode, "
+    "which a browser would show as other letters."
+)
+
+
+def dns_label_problem(label: str) -> str | None:
+    """Why ``label`` is not a DNS label Arcadia accepts, or ``None``.
+
+    The whole string must match: ``re.match`` with ``$`` lets a trailing
+    newline through, so ``"web\n"`` would pass as ``web``."""
+    if DNS_LABEL.fullmatch(label):
+        return None
+    if len(label) > 3 and label[2:4] == "--":
+        return RESERVED_LABEL_RULE
+    return DNS_LABEL_RULE
+
 
 # The limits, each for its own reason:
 DNS_LABEL_MAX = 63  # RFC 1035: one label
@@ -56,10 +80,14 @@ def check_deployment_name(*, name: str, tenant_slug: str) -> None:
     """Raise ``ApplicationError`` unless ``name`` and ``tenant_slug`` are DNS
     labels and the hostname they make fits in a DNS name."""
     for part, what in ((name, "name"), (tenant_slug, "tenant slug")):
-        if len(part) > DNS_LABEL_MAX or not DNS_LABEL.match(part):
+        problem = dns_label_problem(part)
+        if len(part) > DNS_LABEL_MAX or problem:
             raise ApplicationError(
                 f"The {what} is not a valid DNS label.",
-                fields={"name": f"'{part}' is not a DNS label of at most {DNS_LABEL_MAX} characters."},
+                fields={
+                    "name": f"'{part}' is not a DNS label of at most {DNS_LABEL_MAX} characters. "
+                    + (problem or "")
+                },
             )
     hostname = deployment_hostname(name=name, tenant_slug=tenant_slug)
     if len(hostname) > HOSTNAME_MAX:
@@ -70,10 +98,11 @@ def check_deployment_name(*, name: str, tenant_slug: str) -> None:
 
 
 def check_tenant_slug(slug: str) -> None:
-    if not DNS_LABEL.match(slug) or len(slug) > TENANT_SLUG_MAX:
+    if dns_label_problem(slug) or len(slug) > TENANT_SLUG_MAX:
         raise ApplicationError(
             "Bad tenant slug.",
             fields={
-                "tenant": f"lowercase letters, digits and inner hyphens, at most {TENANT_SLUG_MAX} characters"
+                "tenant": f"lowercase letters, digits and inner hyphens (no '??--' such as 'xn--'), "
+                f"at most {TENANT_SLUG_MAX} characters"
             },
         )

@@ -5,12 +5,19 @@ Inputs validate shape and format only; rules that need the database (a
 hostname already taken, the tenant) live in services and selectors.
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
-from deployments.naming import DEPLOYMENT_NAME_MAX, DNS_LABEL_PATTERN, TENANT_SLUG_COLUMN_MAX
+from deployments.naming import (
+    DEPLOYMENT_NAME_MAX,
+    DNS_LABEL_PATTERN,
+    RESERVED_LABEL_RULE,
+    TENANT_SLUG_COLUMN_MAX,
+    dns_label_problem,
+)
 from deployments.selectors import deployment_current_saga
 from provisioning.engine import SagaOutputSerializer, SagaSummaryOutputSerializer
 
@@ -41,7 +48,45 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class CheckboxBooleanField(serializers.BooleanField):
+class FullMatchRegexValidator(RegexValidator):
+    """A RegexValidator over the whole value: Django's searches, where ``$``
+    also matches before a final newline (``"web\n"`` passed ``^[a-z]+$``).
+    Still a RegexValidator, so the schema shows the pattern."""
+
+    def __call__(self, value):
+        if not self.regex.fullmatch(str(value)):
+            raise ValidationError(self.message, code=self.code, params={"value": value})
+
+
+class DnsLabelValidator(FullMatchRegexValidator):
+    """One DNS label (``deployments.naming``), with the reason it is not one:
+    a reserved ``??--`` label (punycode) says so."""
+
+    def __init__(self):
+        super().__init__(DNS_LABEL_PATTERN)
+
+    def __call__(self, value):
+        if problem := dns_label_problem(str(value)):
+            raise ValidationError(problem, code="invalid")
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON ``true`` or ``false`` only. DRF's BooleanField reads ``"yes"``,
+    ``"on"``, ``"1"`` and ``1`` as true; a client that sent ``"false"`` as a
+    string would have provisioned. An HTML form (the browsable API) has only
+    text, so a form's value is still read the usual way."""
+
+    default_error_messages = {"invalid": "Must be a JSON boolean: true or false (not a string or number)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if not html.is_html_input(getattr(self.root, "initial_data", None)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CheckboxBooleanField(StrictBooleanField):
     """A boolean whose default applies when JSON leaves the key out, and whose
     HTML checkbox starts as that default and means what it shows.
 
@@ -61,12 +106,11 @@ class CheckboxBooleanField(serializers.BooleanField):
 class DeploymentCreateInputSerializer(serializers.Serializer):
     name = StrictCharField(
         max_length=DEPLOYMENT_NAME_MAX,
-        validators=[
-            RegexValidator(
-                DNS_LABEL_PATTERN,
-                "Lowercase letters, digits and hyphens, not starting or ending with a hyphen.",
-            )
-        ],
+        # Taken as sent: "web\n" is refused, not trimmed into "web".
+        trim_whitespace=False,
+        validators=[DnsLabelValidator()],
+        help_text="One DNS label: lowercase letters, digits and inner hyphens, taken as sent (never "
+        f"trimmed: surrounding whitespace is a 400). {RESERVED_LABEL_RULE} Punycode is refused.",
     )
     region = StrictCharField(
         max_length=32, validators=[RegexValidator(REGION_REGEX, "A region slug such as nyc3.")]
@@ -78,12 +122,15 @@ class DeploymentCreateInputSerializer(serializers.Serializer):
         max_length=128, validators=[RegexValidator(IMAGE_REGEX, "An image slug such as ubuntu-24-04-x64.")]
     )
     provision = CheckboxBooleanField(
-        default=True, help_text="Start provisioning at once (202); false creates it pending (201)."
+        default=True,
+        help_text="Start provisioning at once (202); false creates it pending (201). A JSON boolean: "
+        'a string ("yes", "true") or a number is a 400.',
     )
     tenant = StrictCharField(
         required=False,
         max_length=TENANT_SLUG_COLUMN_MAX,
-        validators=[RegexValidator(TENANT_SLUG_REGEX, "A tenant slug.")],
+        trim_whitespace=False,
+        validators=[FullMatchRegexValidator(TENANT_SLUG_REGEX, "A tenant slug.")],
         help_text="Tenant slug; required when you belong to several tenants (or are staff).",
     )
 

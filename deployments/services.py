@@ -17,16 +17,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from arcadia.exceptions import ConflictError
-from deployments.idempotency import check_same_request, deployment_by_idempotency_key
-from deployments.models import Deployment, DeploymentStatus, Tenant
+from deployments.idempotency import check_same_request, deployment_by_idempotency_key, idempotency_request
+from deployments.models import RELEASED_STATUSES, Deployment, DeploymentStatus, Tenant
 from deployments.naming import (
     check_deployment_name,
     deployment_dns_label,
     deployment_dns_name,
     deployment_hostname,
 )
+from inventory.dns_records import dns_record_standing
 from inventory.selectors import cloud_resource_live_for_deployment
-from provisioning.engine import saga_live_for_subject, saga_request_cancel, saga_start
+from provisioning.engine import SagaStatus, saga_live_for_subject, saga_request_cancel, saga_start, sagas_of
 
 PROVISION_KIND = "provision_deployment"
 TEARDOWN_KIND = "teardown_deployment"
@@ -60,17 +61,24 @@ def deployment_create(
     request is an error.
     """
     check_deployment_name(name=name, tenant_slug=tenant.slug)
-    request = {"name": name, "region": region, "size": size, "image": image}
+    spec = {"name": name, "region": region, "size": size, "image": image}
+    request = idempotency_request(**spec, provision=provision)
     if idempotency_key and (earlier := deployment_by_idempotency_key(tenant, idempotency_key)):
         return _replay(earlier, request)
+    dns_name = deployment_dns_label(name=name, tenant_slug=tenant.slug)
+    if provision:
+        # Before any droplet is bought, and outside the transaction (a network call).
+        _refuse_hostname_taken(name=name, tenant=tenant)
+        _refuse_foreign_record(dns_name=dns_name)
     try:
         with transaction.atomic():
             deployment = Deployment(
                 tenant=tenant,
                 hostname=deployment_hostname(name=name, tenant_slug=tenant.slug),
-                dns_name=deployment_dns_label(name=name, tenant_slug=tenant.slug),
+                dns_name=dns_name,
                 idempotency_key=idempotency_key,
-                **request,
+                idempotency_request=request if idempotency_key else {},
+                **spec,
             )
             if provision:
                 # Born provisioning (the transition checked first): one INSERT,
@@ -84,14 +92,44 @@ def deployment_create(
         # belongs to a live deployment.
         if idempotency_key and (earlier := deployment_by_idempotency_key(tenant, idempotency_key)):
             return _replay(earlier, request)
-        raise ConflictError(
-            "Hostname taken.",
-            fields={
-                "name": "A live deployment already uses "
-                f"{deployment_hostname(name=name, tenant_slug=tenant.slug)}."
-            },
-        ) from None
+        raise _hostname_taken(name=name, tenant=tenant) from None
     return DeploymentCreated(deployment=deployment, created=True)
+
+
+def _hostname_taken(*, name: str, tenant: Tenant) -> ConflictError:
+    hostname = deployment_hostname(name=name, tenant_slug=tenant.slug)
+    return ConflictError("Hostname taken.", fields={"name": f"A live deployment already uses {hostname}."})
+
+
+def _refuse_hostname_taken(*, name: str, tenant: Tenant) -> None:
+    """A live deployment's hostname is answered as taken before the DNS
+    look-up, whose record (that deployment's own) would read as someone
+    else's. The unique index still decides a race."""
+    hostname = deployment_hostname(name=name, tenant_slug=tenant.slug)
+    if Deployment.objects.filter(hostname=hostname).exclude(status__in=RELEASED_STATUSES).exists():
+        raise _hostname_taken(name=name, tenant=tenant)
+
+
+def _refuse_foreign_record(*, dns_name: str) -> None:
+    """409 when an A record already stands at the deployment's name: Arcadia
+    did not create it (no live deployment holds the name), and overwriting,
+    then deleting it would destroy someone else's DNS. An operator may allow
+    adopting such records (``ARCADIA_DNS_ADOPT_EXISTING``). Best effort: when
+    DigitalOcean cannot answer now, the DNS step refuses it instead (see
+    docs/design.md, "DNS records Arcadia did not create")."""
+    if settings.ARCADIA_DNS_ADOPT_EXISTING or not settings.ARCADIA_DNS_CHECK_AT_POST:
+        return
+    domain = settings.ARCADIA_DNS_DOMAIN
+    record = dns_record_standing(domain=domain, name=dns_name)
+    if record is not None:
+        raise ConflictError(
+            "DNS record not Arcadia's.",
+            fields={
+                "name": f"An A record {dns_name}.{domain} → {record.data} (id {record.id}) already exists "
+                "and Arcadia did not create it, so it will not overwrite it. Remove the record or choose "
+                "another name; an operator can allow Arcadia to adopt such records."
+            },
+        )
 
 
 def _replay(earlier: Deployment, request: dict) -> DeploymentCreated:
@@ -129,6 +167,9 @@ def deployment_provision_context(*, deployment: Deployment) -> dict:
         # The budget's fair share goes by tenant (provisioning.steps._gateway).
         "fairness_key": deployment.tenant.slug,
         "fairness_weight": deployment.tenant.budget_weight,
+        # Frozen too: a setting changed mid-saga does not change what this
+        # saga may do to a record it did not create.
+        "dns_adopt": settings.ARCADIA_DNS_ADOPT_EXISTING,
     }
 
 
@@ -137,7 +178,10 @@ def _locked(deployment_id: int) -> Deployment:
 
 
 def deployment_provision(*, deployment: Deployment):
-    """Start provisioning a ``pending`` deployment; returns the saga."""
+    """Start provisioning a ``pending`` deployment; returns the saga. A DNS
+    record Arcadia did not create at its name is refused first (409)."""
+    if deployment.status == _S.PENDING:
+        _refuse_foreign_record(dns_name=deployment_dns_name(deployment))
     with transaction.atomic():
         deployment = _locked(deployment.pk)
         if deployment.status != _S.PENDING:
@@ -203,7 +247,18 @@ def _teardown_context(deployment: Deployment) -> dict:
         "dns_name": label,
         "fairness_key": deployment.tenant.slug,
         "fairness_weight": deployment.tenant.budget_weight,
+        **_dns_found_at_provisioning(deployment),
     }
+
+
+def _dns_found_at_provisioning(deployment: Deployment) -> dict:
+    """What the provisioning saga recorded of the deployment's A record: its
+    id and, when it adopted a record that stood before, that record's
+    before-image (``dns_previous``), which teardown puts back instead of
+    deleting the record. Empty for sagas older than these outputs."""
+    saga = sagas_of(deployment).filter(kind=PROVISION_KIND, status=SagaStatus.SUCCEEDED).first()
+    context = saga.context if saga is not None else {}
+    return {key: context[key] for key in ("dns_record_id", "dns_previous") if key in context}
 
 
 def _set_status(deployment: Deployment, target: str) -> None:

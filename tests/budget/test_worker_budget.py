@@ -9,6 +9,7 @@ from provisioning.engine import SagaStatus
 from tests import factories
 from tests.provisioning import helpers as h
 from tests.support.clients import token_client
+from tests.support.worker import test_redis_url
 
 pytestmark = pytest.mark.integration
 
@@ -31,10 +32,15 @@ def client(transactional_db):
 
 @pytest.mark.timeout(300)
 def test_ten_sagas_at_thirty_a_minute_finish_without_a_single_429(
-    dosim_process, celery_worker_process, client
+    dosim_process, celery_worker_process, client, settings
 ):
     dosim_process.configure(rate_limit_per_minute=LIMIT, boot_delay=1.0)
     celery_worker_process(env=WORKER_ENV, concurrency=2)
+    # The POSTs' DNS look-ups spend the same budget as the worker, as a web
+    # process does in production.
+    settings.ARCADIA_DO_RATE_LIMIT_PER_MINUTE = LIMIT
+    settings.ARCADIA_DO_BUDGET_SHARE = 1.0
+    settings.ARCADIA_RATE_LIMIT_URL = test_redis_url()
     sagas = [
         client.post("/api/deployments/", {**h.BODY, "name": f"web{i}"}, format="json").json()["saga"]["id"]
         for i in range(10)

@@ -1,7 +1,10 @@
 """DigitalOcean calls a provisioned deployment costs: rate limit is the
-scarce resource (250 requests/minute per token), so the floor of four —
-create, one status read, DNS lookup, DNS write — is what a deployment
-should spend when the droplet boots within the boot wait."""
+scarce resource (250 requests/minute per token), so the floor of five —
+the POST's DNS look-up (a record Arcadia did not create is refused before a
+droplet is bought), create, one status read, the step's DNS look-up (a
+record may have appeared since), DNS write — is what a deployment should
+spend when the droplet boots within the boot wait; four with
+``ARCADIA_DNS_CHECK_AT_POST`` off."""
 
 import pytest
 
@@ -11,9 +14,11 @@ from tests.provisioning import helpers as h
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
-def test_a_deployment_costs_four_api_calls_when_the_boot_wait_covers_the_boot(
-    provisioner, sim, alice_client, settings
+@pytest.mark.parametrize(("check_at_post", "look_ups"), [(True, 2), (False, 1)], ids=["checked", "unchecked"])
+def test_a_deployment_costs_five_api_calls_when_the_boot_wait_covers_the_boot(
+    provisioner, sim, alice_client, settings, check_at_post, look_ups
 ):
+    settings.ARCADIA_DNS_CHECK_AT_POST = check_at_post
     sim.configure(boot_delay=0.2)
     settings.ARCADIA_DROPLET_BOOT_WAIT = 0.6  # longer than the simulated boot
 
@@ -22,7 +27,7 @@ def test_a_deployment_costs_four_api_calls_when_the_boot_wait_covers_the_boot(
 
     assert saga.status == SagaStatus.SUCCEEDED, saga.error
     counts = {op: n for op, n in sim.state()["counts"].items() if n}
-    assert counts == {"droplet_create": 1, "droplet_get": 1, "record_list": 1, "record_create": 1}
+    assert counts == {"droplet_create": 1, "droplet_get": 1, "record_list": look_ups, "record_create": 1}
 
 
 def test_a_retried_create_looks_for_its_droplet_before_creating_again(provisioner, sim, alice_client):

@@ -32,7 +32,11 @@ def test_cancel_before_the_first_step_ran_cancels_the_deployment(provisioner, si
     assert again.status_code == 202, again.content
 
 
-def test_rollback_after_a_lost_dns_answer_restores_the_record_that_stood_before(provisioner, sim, acme):
+def test_rollback_after_a_lost_dns_answer_restores_the_record_that_stood_before(
+    provisioner, sim, acme, settings
+):
+    # Only where an operator allows adopting a record Arcadia did not create.
+    settings.ARCADIA_DNS_ADOPT_EXISTING = True
     h.dns_seed(sim, "web.acme", "198.51.100.7", ttl=1800)
     # The update happens, its answer is lost: the retry finds its own address.
     sim.faults("record_update", lost_response=1, lost_mode="error", status=503)

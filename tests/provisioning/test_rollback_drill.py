@@ -1,5 +1,6 @@
 """The rollback drill: a permanent fault at each of the seven steps in turn,
-with and without a record already at the hostname. Every time: deployment
+with and without a record already at the hostname (adopted: an operator
+allowed it; refused otherwise, see test_dns_records_not_ours). Every time: deployment
 cancelled, no droplet left, DNS identical to before, resource destroyed by
 that saga and still saying whose it was, saga compensated."""
 
@@ -30,7 +31,8 @@ def start(step: str, acme):
 
 @pytest.mark.parametrize("previous", [None, "198.51.100.7"], ids=["no-record", "existing-record"])
 @pytest.mark.parametrize("step", STEPS)
-def test_permanent_fault_rolls_everything_back(provisioner, sim, acme, step, previous):
+def test_permanent_fault_rolls_everything_back(provisioner, sim, acme, step, previous, settings):
+    settings.ARCADIA_DNS_ADOPT_EXISTING = bool(previous)
     if previous:
         h.dns_seed(sim, "web.acme", previous, ttl=1800)
     dns_before = h.records(sim)

@@ -29,7 +29,12 @@ def test_happy_path_on_a_worker_process(dosim_process, celery_worker_process, al
     assert h.a_record(dosim_process, "web.acme")["data"] == h.droplet_ipv4(droplet) == resource.ipv4
 
 
-def test_dns_failure_rolls_back_on_a_worker_process(dosim_process, celery_worker_process, alice_client):
+def test_dns_failure_rolls_back_on_a_worker_process(
+    dosim_process, celery_worker_process, alice_client, settings
+):
+    # The record is adopted (frozen into the saga at the POST, so the
+    # worker's own settings do not matter): its rollback must restore it.
+    settings.ARCADIA_DNS_ADOPT_EXISTING = True
     h.dns_seed(dosim_process, "web.acme", "198.51.100.7", ttl=1800)
     dns_before = h.records(dosim_process)
     h.fault_permanent_at(dosim_process, "point_deployment_dns")

@@ -3,8 +3,10 @@
 SQLite, the embedded Celery worker (memory:// broker, in this process) and
 the DigitalOcean simulator in a thread. Provisions one deployment through
 the HTTP API, printing each step as it happens; then a second one whose DNS
-step fails for good, printing the compensation; then the simulator's state;
-then one reconcile pass, which finds nothing left behind.
+step fails for good, printing the compensation; then a third whose name
+already has an A record Arcadia did not create, refused before a droplet is
+bought; then the simulator's state; then one reconcile pass, which finds
+nothing left behind.
 """
 
 import logging
@@ -25,8 +27,8 @@ from inventory.models import CloudResource
 from provisioning.engine import embedded_worker
 
 SPEC = {"region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64", "provision": True}
-# Someone else's record already sits at the second deployment's hostname:
-# after the rollback it must be exactly as it was.
+# Someone else's record already sits at the third deployment's hostname:
+# the POST is refused and the record stays exactly as it was.
 PREVIOUS_IP = "198.51.100.7"
 
 
@@ -49,13 +51,14 @@ class Command(BaseCommand):
             _, _, token = tenant_user_create(tenant_slug="demo", username="demo")
             client = Client(HTTP_AUTHORIZATION=f"Token {token}")
             self.provision(client, "web", "1. Provision 'web': every step, live")
-            sim.add_record(settings.ARCADIA_DNS_DOMAIN, "shop.demo", PREVIOUS_IP, ttl=1800)
             sim.faults(
-                record_update={"fail_next": 1, "status": 422, "message": "Injected by the demo."},
                 record_create={"fail_next": 1, "status": 422, "message": "Injected by the demo."},
             )
-            self.say(f"\nA record shop.demo → {PREVIOUS_IP} exists already; DNS writes will fail (422).")
+            self.say("\nThe next DNS write will fail (422).")
             self.provision(client, "shop", "2. Provision 'shop': permanent fault at point_deployment_dns")
+            sim.add_record(settings.ARCADIA_DNS_DOMAIN, "mail.demo", PREVIOUS_IP, ttl=1800)
+            self.say(f"\nA record mail.demo → {PREVIOUS_IP} made by hand (not by Arcadia).")
+            self.refused(client, "mail", "3. Provision 'mail': a DNS record Arcadia did not create")
         self.report(sim)
         self.reconcile()
 
@@ -89,9 +92,18 @@ class Command(BaseCommand):
             f"saga {detail['saga']['status']} ({detail['saga']['progress']} steps succeeded)"
         )
 
+    def refused(self, client: Client, name: str, title: str) -> None:
+        self.say(f"\n== {title}")
+        response = client.post("/api/deployments/", {"name": name, **SPEC}, content_type="application/json")
+        if response.status_code != 409:
+            raise CommandError(
+                f"POST /api/deployments/ answered {response.status_code}: {response.content!r}"
+            )
+        self.say(f"POST /api/deployments/ → 409: {response.json()['name'][0]}")
+
     def report(self, sim: DosimClient) -> None:
         domain = settings.ARCADIA_DNS_DOMAIN
-        self.say("\n== 3. Simulator state")
+        self.say("\n== 4. Simulator state")
         droplets = sim.droplets()
         self.say(f"droplets ({len(droplets)}):")
         for d in droplets:
@@ -105,11 +117,14 @@ class Command(BaseCommand):
         self.say("deployments:")
         for dep in Deployment.objects.order_by("id"):
             self.say(f"  {dep.hostname:<24} {dep.status}")
-        shop = sim.a_record("shop.demo", domain)
+        shop, mail = sim.a_record("shop.demo", domain), sim.a_record("mail.demo", domain)
         leftover = [d for d in droplets if d["name"] == "shop.demo"]
         self.say(
-            f"rolled back: shop droplets left {len(leftover)}, shop.demo A record still "
-            f"{shop and shop['data']} (ttl {shop and shop['ttl']})"
+            f"rolled back: shop droplets left {len(leftover)}, shop.demo A record {shop and shop['data']}"
+        )
+        self.say(
+            f"refused: no droplet bought for mail, mail.demo A record still "
+            f"{mail and mail['data']} (ttl {mail and mail['ttl']})"
         )
         self.say("inventory:")
         for res in CloudResource.objects.order_by("id"):
@@ -118,6 +133,6 @@ class Command(BaseCommand):
 
     def reconcile(self) -> None:
         # Grace 0: the strictest pass (no droplet is young enough to excuse).
-        self.say("\n== 4. Reconcile: DigitalOcean against inventory and the saga ledger (grace 0 s)")
+        self.say("\n== 5. Reconcile: DigitalOcean against inventory and the saga ledger (grace 0 s)")
         for line in report_lines(reconcile_pass(grace=0, destroy_orphans=False)):
             self.say(line)
