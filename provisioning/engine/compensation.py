@@ -34,11 +34,12 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
     claim = claims.claim_compensation(saga_id=saga_id, index=index, owner=owner, task_id=task_id)
     if isinstance(claim, Refused):
         return _refused(claim)
-    step = registry.get_definition(claim.kind, claim.version).steps[index]
+    definition = registry.get_definition(claim.kind, claim.version)
+    step = definition.steps[index]
     logger = step_log(saga_id, index, claim.name)
     policy = step.compensation_retry
     try:
-        step.compensate(claims.step_context(claim))
+        step.compensate(claims.step_context(claim, definition))
     except PermanentError as exc:
         logger.error("compensation failed permanently: %s", exc)
         return _give_up(claim, stored_error(exc))

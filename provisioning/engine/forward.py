@@ -37,7 +37,7 @@ def step_run(*, saga_id, index: int, owner: str, task_id: str = "") -> Outcome:
     step = definition.steps[index]
     logger = step_log(saga_id, index, claim.name)
     try:
-        outputs = step.execute(claims.step_context(claim)) or {}
+        outputs = step.execute(claims.step_context(claim, definition)) or {}
     except Throttled as exc:
         return _wait_for_budget(claim, step.retry, exc)
     except NotReady as exc:

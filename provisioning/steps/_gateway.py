@@ -39,7 +39,7 @@ def gateway(ctx=None, *, compensating: bool = False, calls: int = 1) -> DigitalO
     gw = get_gateway()
     if ctx is None:
         return gw
-    compensating = compensating or bool(getattr(ctx, "compensating", False))
+    compensating = compensating or ctx.compensating
     return gw.for_caller(
         Caller(
             saga_id=str(ctx.saga_id),
@@ -47,8 +47,8 @@ def gateway(ctx=None, *, compensating: bool = False, calls: int = 1) -> DigitalO
             compensating=compensating,
             fairness_key=str(ctx.get(FAIRNESS_KEY) or ""),
             weight=float(ctx.get(FAIRNESS_WEIGHT) or 1),
-            holds=0 if compensating else getattr(ctx, "calls_planned_after", 0),
-            planned=not compensating and getattr(ctx, "planned_calls", 0) > 0,
+            holds=0 if compensating else ctx.calls_planned_after,
+            planned=not compensating and ctx.planned_calls > 0,
         ),
         calls=calls,
     )

@@ -4,16 +4,11 @@ import pytest
 
 from deployments.models import Deployment
 from tests import factories
+from tests.support.bodies import PENDING
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {
-    "name": "web",
-    "region": "nyc3",
-    "size": "s-1vcpu-1gb",
-    "image": "ubuntu-24-04-x64",
-    "provision": False,
-}
+GOOD = PENDING
 
 
 def without(field):

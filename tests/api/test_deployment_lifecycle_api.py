@@ -4,16 +4,11 @@ paths that start no saga."""
 import pytest
 
 from deployments.models import Deployment, DeploymentStatus
+from tests.support.bodies import PENDING
 
 pytestmark = pytest.mark.django_db
 
-BODY = {
-    "name": "web",
-    "region": "nyc3",
-    "size": "s-1vcpu-1gb",
-    "image": "ubuntu-24-04-x64",
-    "provision": False,
-}
+BODY = PENDING
 
 
 def test_provision_false_creates_pending_with_201_and_location(client_for, alice):

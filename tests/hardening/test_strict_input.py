@@ -6,17 +6,12 @@ import pytest
 from deployments.models import Deployment
 from provisioning.engine import Saga
 from tests import factories
+from tests.support.bodies import PENDING
 from tests.support.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {
-    "name": "web",
-    "region": "nyc3",
-    "size": "s-1vcpu-1gb",
-    "image": "ubuntu-24-04-x64",
-    "provision": False,
-}
+GOOD = PENDING
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ dropped: steps are idempotent, the new owner's result stands.
 
 from __future__ import annotations
 
-from provisioning.engine import registry
 from provisioning.engine.claims import portable, postgresql
 from provisioning.engine.claims.claim import (
     FORWARD_SAGA_STATUSES,
@@ -26,7 +25,7 @@ from provisioning.engine.claims.claim import (
 )
 from provisioning.engine.claims.portable import claim_compensation, record_compensation, release
 from provisioning.engine.clock import now
-from provisioning.engine.protocol import StepContext
+from provisioning.engine.protocol import SagaDefinition, StepContext
 
 __all__ = [
     "FORWARD_SAGA_STATUSES",
@@ -78,9 +77,9 @@ def checkpoint(claim: Claim, values: dict) -> None:
     claim.saved.update(values)
 
 
-def step_context(claim: Claim) -> StepContext:
-    """What the step sees while this claim runs it, ``checkpoint`` included."""
-    definition = registry.get_definition(claim.kind, claim.version)
+def step_context(claim: Claim, definition: SagaDefinition) -> StepContext:
+    """What the step sees while this claim runs it, ``checkpoint`` included;
+    ``definition`` is the claim's saga definition (the caller has it)."""
     return StepContext(
         saga_id=str(claim.saga_id),
         step_index=claim.index,
