@@ -66,15 +66,15 @@ def deployment_create(
     if idempotency_key and (earlier := deployment_by_idempotency_key(tenant, idempotency_key)):
         return _replay(earlier, request)
     dns_name = deployment_dns_label(name=name, tenant_slug=tenant.slug)
+    hostname = deployment_hostname(name=name, tenant_slug=tenant.slug)
     if provision:
         # Before any droplet is bought, and outside the transaction (a network call).
-        _refuse_hostname_taken(name=name, tenant=tenant)
-        _refuse_foreign_record(dns_name=dns_name)
+        _refuse_foreign_record(dns_name=dns_name, hostname=hostname)
     try:
         with transaction.atomic():
             deployment = Deployment(
                 tenant=tenant,
-                hostname=deployment_hostname(name=name, tenant_slug=tenant.slug),
+                hostname=hostname,
                 dns_name=dns_name,
                 idempotency_key=idempotency_key,
                 idempotency_request=request if idempotency_key else {},
@@ -92,36 +92,34 @@ def deployment_create(
         # belongs to a live deployment.
         if idempotency_key and (earlier := deployment_by_idempotency_key(tenant, idempotency_key)):
             return _replay(earlier, request)
-        raise _hostname_taken(name=name, tenant=tenant) from None
+        raise _taken(hostname) from None
     return DeploymentCreated(deployment=deployment, created=True)
 
 
-def _hostname_taken(*, name: str, tenant: Tenant) -> ConflictError:
-    hostname = deployment_hostname(name=name, tenant_slug=tenant.slug)
+def _taken(hostname: str) -> ConflictError:
     return ConflictError("Hostname taken.", fields={"name": f"A live deployment already uses {hostname}."})
 
 
-def _refuse_hostname_taken(*, name: str, tenant: Tenant) -> None:
-    """A live deployment's hostname is answered as taken before the DNS
-    look-up, whose record (that deployment's own) would read as someone
-    else's. The unique index still decides a race."""
-    hostname = deployment_hostname(name=name, tenant_slug=tenant.slug)
-    if Deployment.objects.filter(hostname=hostname).exclude(status__in=RELEASED_STATUSES).exists():
-        raise _hostname_taken(name=name, tenant=tenant)
-
-
-def _refuse_foreign_record(*, dns_name: str) -> None:
+def _refuse_foreign_record(*, dns_name: str, hostname: str | None = None) -> None:
     """409 when an A record already stands at the deployment's name: Arcadia
     did not create it (no live deployment holds the name), and overwriting,
     then deleting it would destroy someone else's DNS. An operator may allow
     adopting such records (``ARCADIA_DNS_ADOPT_EXISTING``). Best effort: when
     DigitalOcean cannot answer now, the DNS step refuses it instead (see
-    docs/design.md, "DNS records Arcadia did not create")."""
+    docs/design.md, "DNS records Arcadia did not create").
+
+    ``hostname``, for a deployment not yet created: a live deployment that
+    already holds it owns the record found, so the answer is "taken". Asked
+    only when a record stands: without one, the unique index answers
+    "taken" as it always did, and decides a race."""
     if settings.ARCADIA_DNS_ADOPT_EXISTING or not settings.ARCADIA_DNS_CHECK_AT_POST:
         return
     domain = settings.ARCADIA_DNS_DOMAIN
     record = dns_record_standing(domain=domain, name=dns_name)
     if record is not None:
+        live = Deployment.objects.filter(hostname=hostname).exclude(status__in=RELEASED_STATUSES)
+        if hostname is not None and live.exists():
+            raise _taken(hostname)
         raise ConflictError(
             "DNS record not Arcadia's.",
             fields={
