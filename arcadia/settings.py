@@ -235,10 +235,13 @@ ARCADIA_DNS_DOMAIN = env.str("ARCADIA_DNS_DOMAIN", default="arcadia.test")
 # this on: then Arcadia points it at the droplet and teardown puts it back as
 # it found it (docs/decisions/0022-refuse-dns-records-arcadia-did-not-create.md).
 ARCADIA_DNS_ADOPT_EXISTING = env.bool("ARCADIA_DNS_ADOPT_EXISTING", default=False)
-# The POST's look-up of that record (one request per provisioned deployment,
-# through the budget). Off, the DNS step alone refuses it: the saga rolls
-# back after a droplet was bought.
+# The POST's look-up of that record (through the budget; see the next
+# setting). Off, the DNS step alone refuses it: the saga rolls back after a
+# droplet was bought.
 ARCADIA_DNS_CHECK_AT_POST = env.bool("ARCADIA_DNS_CHECK_AT_POST", default=True)
+# The POST's look-up reads the zone's A records from one listing at most this
+# often (inventory/dns_records.py); 0 = a look-up by name for every POST.
+ARCADIA_DNS_POST_CHECK_SECONDS = env.float("ARCADIA_DNS_POST_CHECK_SECONDS", default=30.0)
 ARCADIA_DROPLET_POLL_INTERVAL = env.float("ARCADIA_DROPLET_POLL_INTERVAL", default=5.0)
 # Seconds before the first status read of a new droplet. Real droplets take
 # tens of seconds, and reading earlier only spends rate limit; the bundled
@@ -375,9 +378,13 @@ LOGGING = {
 ARCADIA_DO_RATE_LIMIT_PER_MINUTE = env.int("ARCADIA_DO_RATE_LIMIT_PER_MINUTE", default=250)
 ARCADIA_DO_RATE_LIMIT_PER_HOUR = env.int("ARCADIA_DO_RATE_LIMIT_PER_HOUR", default=5000)
 ARCADIA_DO_BUDGET_SHARE = env.float("ARCADIA_DO_BUDGET_SHARE", default=0.9)
-# Share of each window that new creates must leave free for compensation and
+# Share of the minute window that new creates must leave free for compensation and
 # for sagas already past create, so creates cannot eat the window.
 ARCADIA_DO_BUDGET_CREATE_RESERVE = env.float("ARCADIA_DO_BUDGET_CREATE_RESERVE", default=0.1)
+# The same in the hour window. Smaller: a create holds the calls its saga
+# plans, so the hour's reserve is only for calls no plan counts (rollbacks,
+# retries, polls past the first); the minute's also absorbs bursts of polls.
+ARCADIA_DO_BUDGET_CREATE_RESERVE_HOUR = env.float("ARCADIA_DO_BUDGET_CREATE_RESERVE_HOUR", default=0.05)
 # Seconds added to each window: our clock starts at the permit, DigitalOcean's
 # when the request arrives, a little later.
 ARCADIA_DO_BUDGET_WINDOW_MARGIN = env.float("ARCADIA_DO_BUDGET_WINDOW_MARGIN", default=1.0)

@@ -184,7 +184,9 @@ def main() -> int:
 
     figures = {}
     with Stack(
-        database="arcadia_bench_tenants", redis_db=6, env={"CONN_MAX_AGE": "60", "DEBUG": "false"}
+        database=os.environ.get("BENCH_DATABASE", "arcadia_bench_tenants"),
+        redis_db=int(os.environ.get("BENCH_REDIS_DB", "6")),
+        env={"CONN_MAX_AGE": "60", "DEBUG": "false"},
     ) as stack:
         stack.prepare_database()
         from dosim.client import DosimClient

@@ -151,6 +151,18 @@ def status_reads_reset(token: str | None = None) -> None:
 WAITING_HORIZON = 60.0  # seconds a droplet counts as waiting after its saga last asked
 
 
+def droplet_booting(gw: DigitalOceanGateway, droplet_id: int, *, interval: float) -> None:
+    """Count a droplet just created as waiting, before its first read: creates
+    a window paces apart would otherwise each find itself the only waiter
+    at its first poll and read by id, where one listing serves them all."""
+    if interval <= 0:
+        return
+    try:
+        _cache(gw._token).note_waiting(droplet_id, time.time(), horizon=max(3 * interval, WAITING_HORIZON))
+    except redis.RedisError as exc:  # only a saving lost: its first read asks by id
+        log.info("droplet status snapshot unavailable, droplet %s not counted: %s", droplet_id, exc)
+
+
 def droplet_status_read(
     gw: DigitalOceanGateway, droplet_id: int, *, tag: str, interval: float, since: float | None
 ) -> StatusRead:

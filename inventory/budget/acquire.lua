@@ -15,7 +15,9 @@
 --       11 fairness key, 12 weight, 13 saga id ('' = none), 14 calls to hold
 --       for the saga when granted, 15 '1' when this call may spend the
 --       saga's held calls, 16 how long held calls are kept (s), 17 create
---       pace window s, 18 permits creates may take in it (0 = no pacing)
+--       pace window s, 18 permits creates may take in it (0 = no pacing),
+--       19 held calls this call must leave to the saga's later steps, 20
+--       calls this call's step plans (held beyond 19 + 20 are given back)
 -- Returns {1, permits in the hour window, '0', ahead} when granted,
 --         {0, permits in the hour window, wait seconds (string), ahead} when not.
 --
@@ -38,7 +40,11 @@ local cost = tonumber(ARGV[10])
 local key, weight = ARGV[11], math.max(tonumber(ARGV[12]), 0.001)
 local saga, hold, planned, hold_ttl = ARGV[13], tonumber(ARGV[14]), ARGV[15] == '1', tonumber(ARGV[16])
 local pace_win, pace_lim = tonumber(ARGV[17]), tonumber(ARGV[18])
+local keep, plan = tonumber(ARGV[19]), tonumber(ARGV[20])
 local CREATE = 2
+-- A caller short of permits that held calls could cover looks again this
+-- soon: sagas in flight give back what they did not spend, and end.
+local HELD_RECHECK = 2.0
 
 local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 500)
 if #gone > 0 then
@@ -66,8 +72,23 @@ local paused = tonumber(redis.call('HGET', KEYS[5], 'paused_until') or '0')
 
 local mine = 0
 if saga ~= '' then mine = tonumber(redis.call('HGET', KEYS[6], saga) or '0') end
-local covered = planned and math.min(cost, mine) or 0
+-- Calls an earlier step planned and did not spend (a poll a shared listing
+-- answered) are given back: the saga needs this step's and the later ones'.
+if planned and mine > keep + plan then
+  held = held - (mine - keep - plan)
+  mine = keep + plan
+  if mine > 0 then
+    redis.call('HSET', KEYS[6], saga, mine)
+  else
+    redis.call('HDEL', KEYS[6], saga)
+    redis.call('ZREM', KEYS[7], saga)
+  end
+end
+local covered = planned and math.min(cost, math.max(0, mine - keep)) or 0
 local extra = cost - covered -- permits that go through the fair order
+-- The calls to hold beyond what the saga holds already (a create's retry
+-- holds nothing twice).
+local add = math.max(0, hold - (mine - covered))
 
 -- The caller's rank: the one it queued with, or a new start tag.
 local rank = who ~= '' and redis.call('ZSCORE', KEYS[3], who) or false
@@ -92,8 +113,8 @@ local ahead = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. rank)
 -- permits the plan did not count, the calls to hold, and (unless every
 -- permit is held already) its place in the queue and the create reserve.
 local function need(w)
-  local n = extra + hold
-  if extra > 0 or hold > 0 then n = n + ahead + reserve[w] end
+  local n = extra + add
+  if extra > 0 or add > 0 then n = n + ahead + reserve[w] end
   return n
 end
 local fits = now >= paused
@@ -128,9 +149,9 @@ if fits then
     end
     redis.call('PEXPIRE', KEYS[9], math.ceil(pace_win * 1000))
   end
-  if covered > 0 or hold > 0 then
-    local left = mine - covered + hold
-    held = held - covered + hold
+  local left = mine - covered + add
+  if left ~= mine then
+    held = held + left - mine
     if left > 0 then
       redis.call('HSET', KEYS[6], saga, left)
       redis.call('ZADD', KEYS[7], now + hold_ttl, saga)
@@ -174,6 +195,7 @@ for w = 1, 2 do
       local e = redis.call('ZRANGE', KEYS[w], idx, idx, 'WITHSCORES')
       at = cycles * win[w] + tonumber(e[2]) + win[w] - now
     end
+    if held > 0 and short <= held then at = math.min(at, HELD_RECHECK) end
     wait = math.max(wait, at)
   end
 end

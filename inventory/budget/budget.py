@@ -41,6 +41,8 @@ class Budget:
             saga=caller.saga_id,
             hold=caller.holds if lane == CREATE else 0,
             planned=caller.planned,
+            keep=caller.holds if caller.planned else 0,
+            plan=caller.plan,
         )
         decision = self.store.acquire(self.config, request)
         if not decision.granted:

@@ -11,7 +11,10 @@ Redis sorted set orders every waiter.
 A create may *hold* calls for its saga (``holds``): the calls the rest of
 the saga's definition plans, so a window running out stops new creates
 while every droplet already bought can still finish. A later call of that
-saga the plan counted (``planned``) spends the held calls, not the queue's.
+saga the plan counted (``plan``) spends the held calls, not the queue's, but
+never those the steps after it still need (``holds``); the calls an earlier
+step planned and did not spend (a poll a shared listing answered) are given
+back at the next planned step.
 """
 
 from __future__ import annotations
@@ -32,8 +35,12 @@ class Caller:
     compensating: bool = False
     fairness_key: str = ""  # '' = the key of every caller that gives none
     weight: float = 1.0  # this key's share against the other waiting keys
-    holds: int = 0  # calls to hold for the saga when a create is granted
-    planned: bool = False  # this call is one of the saga's held calls
+    holds: int = 0  # calls the saga's steps after this one plan (a create holds them)
+    plan: int = 0  # calls this step plans: it may spend that many of the saga's held calls
+
+    @property
+    def planned(self) -> bool:
+        return self.plan > 0
 
     def lane(self, method: str, path: str) -> int:
         if self.compensating:

@@ -39,6 +39,7 @@ class BudgetConfig:
         share = float(settings.ARCADIA_DO_BUDGET_SHARE)
         margin = float(settings.ARCADIA_DO_BUDGET_WINDOW_MARGIN)
         reserve = float(settings.ARCADIA_DO_BUDGET_CREATE_RESERVE)
+        reserve_hour = float(settings.ARCADIA_DO_BUDGET_CREATE_RESERVE_HOUR)
         pace = float(settings.ARCADIA_DO_BUDGET_CREATE_PACE_SECONDS)
         per_minute = math.floor(int(settings.ARCADIA_DO_RATE_LIMIT_PER_MINUTE) * share)
         per_hour = math.floor(int(settings.ARCADIA_DO_RATE_LIMIT_PER_HOUR) * share)
@@ -48,7 +49,7 @@ class BudgetConfig:
             minute_window=MINUTE + margin,
             hour_window=HOUR + margin,
             minute_reserve=math.floor(per_minute * reserve),
-            hour_reserve=math.floor(per_hour * reserve),
+            hour_reserve=math.floor(per_hour * reserve_hour),
             grace=float(settings.ARCADIA_DO_BUDGET_WAITER_GRACE),
             url=settings.ARCADIA_RATE_LIMIT_URL,
             hold_seconds=float(settings.ARCADIA_DO_BUDGET_HOLD_SECONDS),

@@ -25,3 +25,5 @@ class Request:
     saga: str = ""  # whose held calls ``planned`` may spend, ``hold`` adds to
     hold: int = 0
     planned: bool = False
+    keep: int = 0  # held calls a planned call must leave to the saga's later steps
+    plan: int = 0  # calls the step plans: held beyond keep + plan are given back

@@ -16,6 +16,7 @@ from inventory.budget.config import BudgetConfig
 from inventory.budget.decision import Decision, Request
 
 _CAP = 10_000
+HELD_RECHECK = 2.0  # acquire.lua's
 # Entries the provider's headers added (other clients of the token): no key.
 PHANTOM = "\x00"
 
@@ -51,20 +52,25 @@ class MemoryStore:
             used = self._trim(config, now)
             held = sum(calls for calls, _ in self.held.values())
             paused = self.state["paused_until"]
-            mine = self.held.get(request.saga, (0, 0.0))[0] if request.saga else 0
-            covered = min(request.cost, mine) if request.planned else 0
+            mine, expires = self.held.get(request.saga, (0, 0.0)) if request.saga else (0, 0.0)
+            if request.planned and mine > request.keep + request.plan:
+                held -= mine - request.keep - request.plan
+                mine = request.keep + request.plan
+                self._hold(request.saga, mine, expires)
+            covered = min(request.cost, max(0, mine - request.keep)) if request.planned else 0
             extra = request.cost - covered
+            add = max(0, request.hold - (mine - covered))
             rank, start = self._rank(request, extra)
             ahead = sum(1 for r, _ in self.waiters.values() if r < rank)
-            queued = extra > 0 or request.hold > 0
-            need = [extra + request.hold + ((ahead + r) if queued else 0) for r in reserve]
+            queued = extra > 0 or add > 0
+            need = [extra + add + ((ahead + r) if queued else 0) for r in reserve]
             fits = now >= paused and all(
                 not lim or lim - u - held >= n for lim, u, n in zip(limits, used, need, strict=True)
             )
             paced, pace_need = self._pace(config, request, rank, extra, now)
             over_pace = paced > 0 and paced + pace_need > config.create_pace_limit
             if fits and not over_pace:
-                self._grant(request, now, covered, mine, config)
+                self._grant(request, now, mine, mine - covered + add, config)
                 if request.lane == CREATE and config.create_pace_limit:
                     self.paced.extend([now] * extra)
                 self.waiters.pop(request.waiter, None)
@@ -79,6 +85,8 @@ class MemoryStore:
                     at = (cycles + 1) * seconds[w]
                     if idx < used[w]:
                         at = cycles * seconds[w] + self.windows[w][idx][0] + seconds[w] - now
+                    if 0 < short <= held:  # held calls may come back sooner (acquire.lua)
+                        at = min(at, HELD_RECHECK)
                     wait = max(wait, at)
             if over_pace:
                 idx = min(paced - 1, max(0, paced + pace_need - config.create_pace_limit - 1))
@@ -121,16 +129,18 @@ class MemoryStore:
         key = f"v:{lane}"
         self.fair[key] = max(self.fair.get(key, 0.0), moved)
 
-    def _grant(self, request: Request, now: float, covered: int, mine: int, config: BudgetConfig) -> None:
+    def _grant(self, request: Request, now: float, mine: int, left: int, config: BudgetConfig) -> None:
         for window, lim in zip(self.windows, (config.per_minute, config.per_hour), strict=True):
             if lim:
                 window.extend([(now, request.key)] * request.cost)
-        if covered or request.hold:
-            left = mine - covered + request.hold
-            if left > 0:
-                self.held[request.saga] = (left, now + config.hold_seconds)
-            else:
-                self.held.pop(request.saga, None)
+        if left != mine:
+            self._hold(request.saga, left, now + config.hold_seconds)
+
+    def _hold(self, saga: str, calls: int, expires: float) -> None:
+        if calls > 0:
+            self.held[saga] = (calls, expires)
+        else:
+            self.held.pop(saga, None)
 
     def release(self, saga: str) -> int:
         with self.lock:

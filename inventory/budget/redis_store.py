@@ -70,6 +70,8 @@ class RedisStore:
                 config.hold_seconds,
                 config.create_pace_window,
                 config.create_pace_limit,
+                request.keep,
+                request.plan,
             ],
         )
         return Decision(bool(granted), float(wait), int(ahead), int(used_hour))

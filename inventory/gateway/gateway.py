@@ -238,10 +238,12 @@ class DigitalOceanGateway:
         droplets = [droplet_from({key: getattr(d, key, None) for key in _DROPLET_KEYS}) for d in found]
         return Listing(items=droplets, requests=manager.requests)
 
-    def records_list(self, domain: str) -> Listing:
-        """Every record of the zone, all pages: one listing, never a look-up per name."""
+    def records_list(self, domain: str, type: str | None = None) -> Listing:  # noqa: A002
+        """Every record of the zone (of ``type``), all pages: one listing,
+        never a look-up per name."""
         zone = self._build(CountedDomain, name=domain)
-        records = self._run(zone.get_records, params={"per_page": self.page_size})
+        params = {"per_page": self.page_size, **({"type": type} if type else {})}
+        records = self._run(zone.get_records, params=params)
         return Listing(items=[record_from(vars(r)) for r in records], requests=zone.requests)
 
     def zone_record_count(self, domain: str) -> int:

@@ -48,7 +48,7 @@ def gateway(ctx=None, *, compensating: bool = False, calls: int = 1) -> DigitalO
             fairness_key=str(ctx.get(FAIRNESS_KEY) or ""),
             weight=float(ctx.get(FAIRNESS_WEIGHT) or 1),
             holds=0 if compensating else ctx.calls_planned_after,
-            planned=not compensating and ctx.planned_calls > 0,
+            plan=0 if compensating else ctx.planned_calls,
         ),
         calls=calls,
     )

@@ -4,6 +4,7 @@ import time
 
 from django.conf import settings
 
+from inventory.status_reads import droplet_booting
 from provisioning.engine import NotReady, Step, StepContext, TransientError
 from provisioning.steps._gateway import (
     ARCADIA_TAG,
@@ -67,6 +68,8 @@ class CreateDroplet(Step):
                 image=ctx["image"],
                 tags=[ARCADIA_TAG, tag],
             )
+        if settings.ARCADIA_DROPLET_STATUS_SHARED:
+            droplet_booting(gw, droplet.id, interval=settings.ARCADIA_DROPLET_POLL_INTERVAL)
         return {"droplet_id": droplet.id}
 
     def compensate(self, ctx: StepContext) -> None:

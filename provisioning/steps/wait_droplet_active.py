@@ -30,6 +30,10 @@ class WaitDropletActive(Step):
     """
 
     name = "wait_droplet_active"
+    # One status read held for the saga: a window running out still lets a
+    # droplet bought be seen active. A shared listing answers most polls for
+    # nothing; the read held is then given back at the DNS step.
+    provider_calls = 1
 
     @property
     def retry(self) -> RetryPolicy:

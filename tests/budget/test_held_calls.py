@@ -11,12 +11,17 @@ from tests.budget.helpers import config, make_budget
 STORES = ["redis", "memory"]
 
 
-def create(n: int, key: str = "acme") -> Caller:
-    return Caller(saga_id=f"s{n}", step="create_droplet", fairness_key=key, holds=2, planned=True)
+def create(n: int, key: str = "acme", holds: int = 2) -> Caller:
+    return Caller(saga_id=f"s{n}", step="create_droplet", fairness_key=key, holds=holds, plan=1)
 
 
 def dns(n: int, key: str = "acme") -> Caller:
-    return Caller(saga_id=f"s{n}", step="point_deployment_dns", fairness_key=key, planned=True)
+    return Caller(saga_id=f"s{n}", step="point_deployment_dns", fairness_key=key, plan=2)
+
+
+def planned_poll(n: int) -> Caller:
+    # The wait step as the provisioning saga plans it: one read, two DNS calls after it.
+    return Caller(saga_id=f"s{n}", step="wait_droplet_active", fairness_key="acme", holds=2, plan=1)
 
 
 def poll(n: int) -> Caller:
@@ -65,3 +70,39 @@ def test_held_calls_lapse_when_a_saga_never_comes_back(kind):
     assert not budget.acquire(create(2), "POST", "/v2/droplets").granted
     time.sleep(2.5)
     assert budget.acquire(create(2), "POST", "/v2/droplets").granted
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_a_second_poll_cannot_spend_the_dns_calls_held(kind):
+    budget = make_budget(kind, config(per_minute=0, per_hour=8))
+    assert budget.acquire(create(0, holds=3), "POST", "/v2/droplets").granted  # 1 used, 3 held
+    assert budget.acquire(create(1, holds=3), "POST", "/v2/droplets").granted  # 2 used, 6 held
+    assert budget.acquire(planned_poll(0), "GET", "/v2/droplets/1").granted  # its held read
+    assert budget.status()["held"] == 5
+    # The window is full (3 used, 5 held): the next poll of saga 0 is not
+    # planned, and its DNS calls stay held for it.
+    assert not budget.acquire(planned_poll(0), "GET", "/v2/droplets/1").granted
+    assert budget.status()["held"] == 5
+    assert budget.acquire(dns(0), "GET", "/v2/domains/z/records", cost=2).granted
+    assert budget.acquire(dns(1), "GET", "/v2/domains/z/records", cost=2).granted
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_a_read_held_and_not_spent_is_given_back_at_the_next_planned_step(kind):
+    budget = make_budget(kind, config(per_minute=0, per_hour=11))  # 2 used, 6 held: 3 left, a create needs 4
+    assert budget.acquire(create(0, holds=3), "POST", "/v2/droplets").granted
+    assert budget.acquire(create(1, holds=3), "POST", "/v2/droplets").granted
+    assert not budget.acquire(create(2, holds=3), "POST", "/v2/droplets").granted
+    # Saga 0's droplet was seen active in a listing another saga paid for:
+    # its DNS step spends two and gives back the read it never made.
+    assert budget.acquire(dns(0), "GET", "/v2/domains/z/records", cost=2).granted
+    assert budget.status()["held"] == 3  # saga 1's; 4 used, 4 left
+    assert budget.acquire(create(2, holds=3), "POST", "/v2/droplets").granted
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_a_retried_create_holds_nothing_twice(kind):
+    budget = make_budget(kind, config(per_minute=0, per_hour=20))
+    assert budget.acquire(create(0, holds=3), "POST", "/v2/droplets").granted
+    assert budget.acquire(create(0, holds=3), "POST", "/v2/droplets").granted  # its answer was lost
+    assert budget.status()["held"] == 3

@@ -114,3 +114,28 @@ def test_a_retry_still_knows_its_own_record_after_a_lost_answer(provisioner, sim
     teardown = globex_client.delete(f"/api/deployments/{body['id']}/").json()["saga"]
     assert h.wait_saga(teardown["id"]).status == SagaStatus.SUCCEEDED
     assert h.a_record(sim, "mail.globex") is None
+
+
+def _look_ups(sim) -> tuple[int, int]:
+    """(zone listings, look-ups by name) of A records so far."""
+    listed = [r for r in sim.requests("record_list") if "name" not in (r["query"] or {})]
+    return len(listed), len(sim.requests("record_list")) - len(listed)
+
+
+def test_a_burst_of_posts_is_checked_against_one_listing_of_the_zone(sim, globex_client):
+    # One look-up per POST would be a quarter of each deployment's calls at
+    # the limit: ten POSTs share one listing; a name the listing shows is
+    # looked up by name before the POST is refused.
+    h.dns_seed(sim, "mail.globex", BY_HAND, ttl=1800)
+    for n in range(10):
+        body = {**h.BODY, "name": f"web{n}"}
+        assert globex_client.post("/api/deployments/", body, format="json").status_code == 202
+    assert _look_ups(sim) == (1, 0)
+
+    assert globex_client.post("/api/deployments/", mail(), format="json").status_code == 409
+    assert _look_ups(sim) == (1, 1)
+    # Gone since the listing (removed by hand, or a deployment just deleted
+    # took it): the look-up by name lets the POST through.
+    sim.record_delete_behind("arcadia.test", h.a_record(sim, "mail.globex")["id"])
+    assert globex_client.post("/api/deployments/", mail(), format="json").status_code == 202
+    assert _look_ups(sim) == (1, 2)
