@@ -64,9 +64,9 @@ def tenant_lock(tenant: Tenant) -> Tenant:
 
 
 def quota_check_live(*, tenant: Tenant) -> None:
-    """403 when the tenant already has its maximum of live deployments. Call
-    with the tenant locked (:func:`tenant_lock`), before the row that would
-    be one more is written."""
+    """403 when the tenant already has its maximum of live deployments. What
+    decides is the call with the tenant locked (:func:`tenant_lock`), before
+    the row that would be one more is written; unlocked, it refuses early."""
     limit = tenant_quota(tenant).max_live_deployments
     used = Deployment.objects.filter(tenant=tenant, status__in=QUOTA_COUNTED_STATUSES).count()
     if used >= limit:

@@ -73,6 +73,10 @@ def deployment_create(
     if idempotency_key and (earlier := deployment_by_idempotency_key(tenant, idempotency_key)):
         return _replay(earlier, request)
     quota_check_spec(tenant=tenant, region=region, size=size, image=image)
+    if provision:
+        # A full tenant is refused before any provider call; the count that
+        # decides a race is the one under the tenant's lock, below.
+        quota_check_live(tenant=tenant)
     _refuse_unsold(region=region, size=size, image=image)
     dns_name = deployment_dns_label(name=name, tenant_slug=tenant.slug)
     hostname = deployment_hostname(name=name, tenant_slug=tenant.slug)
@@ -214,6 +218,7 @@ def deployment_provision(*, deployment: Deployment):
     if deployment.status == _S.PENDING:
         spec = {"region": deployment.region, "size": deployment.size, "image": deployment.image}
         quota_check_spec(tenant=deployment.tenant, **spec)
+        quota_check_live(tenant=deployment.tenant)
         _refuse_unsold(**spec)
         _refuse_foreign_record(dns_name=deployment_dns_name(deployment))
     with transaction.atomic():
