@@ -25,7 +25,9 @@ from deployments.serializers import (
     DeploymentCreateInputSerializer,
     DeploymentListOutputSerializer,
     DeploymentOutputSerializer,
+    offer_catalog_choices,
 )
+from inventory.catalog import catalog_cached
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -95,6 +97,16 @@ class DeploymentViewSet(
         if self.action == "list":
             return DeploymentListOutputSerializer
         return DeploymentOutputSerializer
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        # The browsable API's form offers what DigitalOcean sells, when a
+        # catalog is cached (never a provider call to draw a page).
+        browsing = getattr(getattr(self.request, "accepted_renderer", None), "format", "") == "api"
+        form = isinstance(serializer, DeploymentCreateInputSerializer) and browsing
+        if form and (catalog := catalog_cached()) is not None:
+            offer_catalog_choices(serializer, catalog)
+        return serializer
 
     def _answer(self, deployment, code, **headers) -> Response:
         """Re-read through the selector so the body shows the saga just started."""

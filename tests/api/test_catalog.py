@@ -94,3 +94,13 @@ def test_no_catalog_ever_read_and_digitalocean_down_is_503_with_retry_after(clie
     assert response.json()["unavailable"] == "digitalocean"
     assert int(response["Retry-After"]) >= 1
     assert not Deployment.objects.exists()
+
+
+def test_the_browsable_form_offers_what_digitalocean_sells(client_for, alice, sim):
+    client = client_for(alice)
+    assert _post(client).status_code == 201  # the catalog is read
+
+    page = client.get("/api/deployments/", HTTP_ACCEPT="text/html").content.decode()
+
+    assert '<select class="form-control" name="size"' in page
+    assert '<option value="s-4vcpu-8gb"' in page and '<option value="blr1"' in page
