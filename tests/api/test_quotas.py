@@ -166,3 +166,16 @@ def test_posts_racing_for_the_last_slot_get_one_202(settings, dosim):
 
     assert sorted(codes) == [202] + [403] * 7
     assert Deployment.objects.filter(tenant=acme).count() == 3
+
+
+@pytest.mark.django_db
+def test_the_operations_page_shows_each_tenants_quota_use(admin_client, acme, settings):
+    settings.ARCADIA_TENANT_MAX_LIVE_DEPLOYMENTS = 25
+    factories.TenantFactory(slug="beta", max_live_deployments=3, allowed_sizes=["s-1vcpu-1gb"])
+    _live(acme, 2)
+
+    page = admin_client.get("/admin/provisioning/saga/operations/").content.decode()
+
+    panel = page.split("<h2>Tenants&#x27; quotas</h2>")[1].split("</div>")[0]
+    assert "<th>acme</th><td>2 of 25 live deployments</td>" in panel
+    assert "<th>beta</th><td>0 of 3 live deployments; sizes: s-1vcpu-1gb</td>" in panel
