@@ -57,6 +57,38 @@ class NotFoundError(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
 
 
+class QuotaExceededError(ApplicationError):
+    """A well-formed request the tenant's quota forbids (its live deployments
+    all used, a size it may not buy): 403, so a client tells it from a typo
+    (400) and from a race on one object (409): retrying changes nothing until
+    the quota does or the tenant frees a deployment. ``extra`` is added to the
+    body (the quota's name, its limit and use, or the values allowed)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+
+    def __init__(self, message: str, **extra):
+        super().__init__(message)
+        self.extra = extra
+
+    def as_data(self) -> dict:
+        return {"detail": self.message, **self.extra}
+
+
+class UnavailableError(ApplicationError):
+    """A service the request needs cannot answer now (DigitalOcean's catalog
+    never read and the provider unreachable): 503 with ``Retry-After``, in the
+    shape of the database and broker outages (arcadia.outages)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+    def __init__(self, message: str, *, service: str, retry_after: int):
+        super().__init__(message)
+        self.service, self.retry_after = service, retry_after
+
+    def as_data(self) -> dict:
+        return {"detail": self.message, "unavailable": self.service}
+
+
 def exception_handler(exc, context):
     """DRF exception handler: business errors → 400 (409 for a conflict
     with the current state, 404 for an object the caller cannot see), illegal
@@ -64,6 +96,8 @@ def exception_handler(exc, context):
     unchanged."""
     if (outage := outage_response(exc, context.get("request"))) is not None:
         return outage
+    if isinstance(exc, UnavailableError):
+        return Response(exc.as_data(), status=exc.status_code, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, ApplicationError):
         return Response(exc.as_data(), status=exc.status_code)
     if isinstance(exc, SagaOperationRefused):

@@ -242,6 +242,17 @@ ARCADIA_DNS_CHECK_AT_POST = env.bool("ARCADIA_DNS_CHECK_AT_POST", default=True)
 # The POST's look-up reads the zone's A records from one listing at most this
 # often (inventory/dns_records.py); 0 = a look-up by name for every POST.
 ARCADIA_DNS_POST_CHECK_SECONDS = env.float("ARCADIA_DNS_POST_CHECK_SECONDS", default=30.0)
+# --- tenants' quotas and the provider's catalog (deployments/quotas.py, inventory/catalog.py)
+# Live deployments (provisioning, active, deprovisioning or failed: those
+# holding or buying a droplet) a tenant may have when its own quota is empty.
+ARCADIA_TENANT_MAX_LIVE_DEPLOYMENTS = env.int("ARCADIA_TENANT_MAX_LIVE_DEPLOYMENTS", default=25)
+# region, size and image are checked against DigitalOcean's catalog at POST.
+ARCADIA_CATALOG_CHECK = env.bool("ARCADIA_CATALOG_CHECK", default=True)
+# A cached catalog older than this is read again by the next POST (one
+# process at a time); beat refreshes it every ARCADIA_CATALOG_REFRESH_INTERVAL,
+# so POSTs rarely do. The last catalog read is kept through an outage.
+ARCADIA_CATALOG_TTL = env.float("ARCADIA_CATALOG_TTL", default=3600.0)
+ARCADIA_CATALOG_REFRESH_INTERVAL = env.float("ARCADIA_CATALOG_REFRESH_INTERVAL", default=1800.0)
 ARCADIA_DROPLET_POLL_INTERVAL = env.float("ARCADIA_DROPLET_POLL_INTERVAL", default=5.0)
 # Seconds before the first status read of a new droplet. Real droplets take
 # tens of seconds, and reading earlier only spends rate limit; the bundled
@@ -288,7 +299,11 @@ SAGA_ENGINE = {
     # Tenants' users see the sagas of their own deployments (staff see all).
     "subject_scope": "deployments.selectors.saga_subjects_visible_to",
     # The operations page shows what is left of the provider's limit.
-    "operations_panels": [("DigitalOcean budget", "inventory.budget.budget_status")],
+    "operations_panels": [
+        ("DigitalOcean budget", "inventory.budget.budget_status"),
+        ("Tenants' quotas", "deployments.quotas.quota_status"),
+        ("DigitalOcean catalog", "inventory.catalog.catalog_status"),
+    ],
     # A saga that ends gives back the DigitalOcean calls its create held.
     "saga_finished": ["inventory.budget.budget_release"],
 }
@@ -311,6 +326,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-with-digitalocean": {
         "task": "deployments.reconcile",
         "schedule": ARCADIA_RECONCILE_INTERVAL,
+    },
+    "refresh-digitalocean-catalog": {
+        "task": "inventory.refresh_catalog",
+        "schedule": ARCADIA_CATALOG_REFRESH_INTERVAL,
     },
 }
 
@@ -415,6 +434,20 @@ if not ARCADIA_RATE_LIMIT_URL:
             "CELERY_BROKER_URL is not Redis: set ARCADIA_RATE_LIMIT_URL to a redis:// URL for the "
             "DigitalOcean budget shared by every worker (or memory:// for a single worker process)."
         )
+# Django's cache (the provider's catalog): shared by every process, so the
+# catalog beat reads is the one every web process checks POSTs against.
+# Default: the budget's Redis; this process's memory in the embedded mode.
+ARCADIA_CACHE_URL = env.str(
+    "ARCADIA_CACHE_URL",
+    default=ARCADIA_RATE_LIMIT_URL if ARCADIA_RATE_LIMIT_URL.startswith(("redis://", "rediss://")) else "",
+)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ARCADIA_CACHE_URL}
+        if ARCADIA_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 # Status reads of booting droplets: one shared tag listing per poll interval
 # answers every waiting saga, while it costs fewer calls than one GET each.
 ARCADIA_DROPLET_STATUS_SHARED = env.bool("ARCADIA_DROPLET_STATUS_SHARED", default=True)

@@ -16,8 +16,15 @@ from provisioning.engine import ReadOnlyAdminMixin, SagaStatus, sagas_of, subjec
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "budget_weight", "created_at"]
+    list_display = ["slug", "name", "budget_weight", "max_live_deployments", "created_at"]
     search_fields = ["slug", "name"]
+    fieldsets = [
+        (None, {"fields": ["slug", "name", "budget_weight"]}),
+        (
+            "Quotas (checked at POST and at provision/)",
+            {"fields": ["max_live_deployments", "allowed_regions", "allowed_sizes", "allowed_images"]},
+        ),
+    ]
 
 
 @admin.register(TenantMembership)

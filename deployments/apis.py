@@ -14,6 +14,7 @@ from arcadia.exceptions import ApiErrorsMixin
 from deployments import services
 from deployments.filters import DeploymentFilter
 from deployments.models import Deployment, DeploymentStatus
+from deployments.quotas import tenants_quota_use
 from deployments.selectors import (
     deployment_list,
     deployments_with_current_saga,
@@ -24,7 +25,9 @@ from deployments.serializers import (
     DeploymentCreateInputSerializer,
     DeploymentListOutputSerializer,
     DeploymentOutputSerializer,
+    offer_catalog_choices,
 )
+from inventory.catalog import catalog_cached
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -42,6 +45,17 @@ _ERROR = OpenApiResponse(
 _NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, "no such object in your tenants, or past the last page")
 _CONFLICT = OpenApiResponse(OpenApiTypes.OBJECT, "the deployment's status does not allow this change")
 _UNAVAILABLE = OpenApiResponse(OpenApiTypes.OBJECT, "the database or broker is down: {detail, unavailable}")
+_QUOTA = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    "the tenant's quota forbids it, nothing was created: {detail, quota, limit, used} "
+    '(e.g. "tenant acme has 25 of 25 live deployments") or {detail, quota, allowed} '
+    "for a region, size or image the tenant may not use",
+)
+_CATALOG_UNAVAILABLE = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    "the database or broker is down, or DigitalOcean's catalog was never read and cannot be now "
+    "({detail, unavailable}, with Retry-After); nothing was created",
+)
 LIST_ERRORS = {400: _ERROR, 404: _NOT_FOUND, 503: _UNAVAILABLE}
 DETAIL_ERRORS = {404: _NOT_FOUND, 503: _UNAVAILABLE}
 CHANGE_ERRORS = {400: _ERROR, 404: _NOT_FOUND, 409: _CONFLICT, 503: _UNAVAILABLE}
@@ -84,6 +98,16 @@ class DeploymentViewSet(
             return DeploymentListOutputSerializer
         return DeploymentOutputSerializer
 
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        # The browsable API's form offers what DigitalOcean sells, when a
+        # catalog is cached (never a provider call to draw a page).
+        browsing = getattr(getattr(self.request, "accepted_renderer", None), "format", "") == "api"
+        form = isinstance(serializer, DeploymentCreateInputSerializer) and browsing
+        if form and (catalog := catalog_cached()) is not None:
+            offer_catalog_choices(serializer, catalog)
+        return serializer
+
     def _answer(self, deployment, code, **headers) -> Response:
         """Re-read through the selector so the body shows the saga just started."""
         deployment = self.get_queryset().get(pk=deployment.pk)
@@ -98,14 +122,19 @@ class DeploymentViewSet(
         responses={
             202: OpenApiResponse(DeploymentOutputSerializer, "provisioning started (provision: true)"),
             201: OpenApiResponse(DeploymentOutputSerializer, "created pending (provision: false)"),
-            400: _ERROR,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                "field errors ({field: [message]}), among them a region, size or image DigitalOcean "
+                "does not sell, or a size not sold in the region (the message names what is sold)",
+            ),
+            403: _QUOTA,
             404: OpenApiResponse(OpenApiTypes.OBJECT, "the tenant named is not one of yours"),
             409: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 "the hostname is taken, an A record Arcadia did not create stands at the name "
                 "(named in the answer), or the Idempotency-Key was used for another request",
             ),
-            503: _UNAVAILABLE,
+            503: _CATALOG_UNAVAILABLE,
         },
     )
     def create(self, request):
@@ -128,10 +157,15 @@ class DeploymentViewSet(
         responses={
             202: DeploymentOutputSerializer,
             **CHANGE_ERRORS,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, "DigitalOcean no longer sells its region, size or image there"
+            ),
+            403: _QUOTA,
             409: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 "the deployment is not pending, or an A record Arcadia did not create stands at its name",
             ),
+            503: _CATALOG_UNAVAILABLE,
         },
     )
     @action(detail=True, methods=["post"])
@@ -163,6 +197,20 @@ class DeploymentViewSet(
         return self._answer(deployment, status.HTTP_202_ACCEPTED)
 
 
+class TenantQuotaOutputSerializer(serializers.Serializer):
+    """A tenant as GET /api/me/ shows it: its quotas and their use."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    live_deployments = serializers.IntegerField(
+        help_text="provisioning, active, deprovisioning or failed: what max_live_deployments counts"
+    )
+    max_live_deployments = serializers.IntegerField()
+    allowed_regions = serializers.ListField(child=serializers.CharField(), help_text="empty: all sold")
+    allowed_sizes = serializers.ListField(child=serializers.CharField(), help_text="empty: all sold")
+    allowed_images = serializers.ListField(child=serializers.CharField(), help_text="empty: all sold")
+
+
 class MeApi(APIView):
     """Who the caller is and which tenants it may act for: what a client
     needs to know before it POSTs (a user of several tenants must name one)."""
@@ -170,11 +218,16 @@ class MeApi(APIView):
     class OutputSerializer(serializers.Serializer):
         username = serializers.CharField()
         is_staff = serializers.BooleanField()
-        tenants = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+        tenants = TenantQuotaOutputSerializer(many=True)
 
-    @extend_schema(summary="The authenticated user and its tenants", responses=OutputSerializer)
+    @extend_schema(
+        summary="The authenticated user and its tenants, with each tenant's quotas and their use",
+        responses=OutputSerializer,
+    )
     def get(self, request):
-        tenants = [{"slug": t.slug, "name": t.name} for t in tenant_list(user=request.user)]
+        mine = list(tenant_list(user=request.user))
+        names = {t.slug: t.name for t in mine}
+        tenants = [{"name": names[row["slug"]], **row} for row in tenants_quota_use(mine)]
         body = {
             "username": request.user.get_username(),
             "is_staff": request.user.is_staff,

@@ -1,6 +1,7 @@
 """Tenants, their members and their deployments, with the deployment's status transitions."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -20,6 +21,24 @@ class Tenant(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Share of the DigitalOcean budget when tenants wait for it (1 to 100).",
     )
+    # Quotas (deployments.quotas), checked at POST and at provision/.
+    max_live_deployments = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Live deployments (provisioning, active, deprovisioning or failed) the tenant may "
+        "have. Empty: ARCADIA_TENANT_MAX_LIVE_DEPLOYMENTS (25 unless set).",
+    )
+    allowed_regions = models.JSONField(
+        default=list, blank=True, help_text='Region slugs, e.g. ["nyc3", "ams3"]. []: all DigitalOcean sells.'
+    )
+    allowed_sizes = models.JSONField(
+        default=list, blank=True, help_text='Size slugs, e.g. ["s-1vcpu-1gb"]. []: all DigitalOcean sells.'
+    )
+    allowed_images = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Image slugs, e.g. ["ubuntu-24-04-x64"]. []: all DigitalOcean sells.',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -27,6 +46,12 @@ class Tenant(models.Model):
 
     def __str__(self):
         return self.slug
+
+    def clean(self):
+        for field in ("allowed_regions", "allowed_sizes", "allowed_images"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ValidationError({field: 'A JSON list of slugs, e.g. ["nyc3"]; [] for all.'})
 
 
 class TenantMembership(models.Model):
@@ -61,6 +86,9 @@ _S = DeploymentStatus
 
 # Live deployments own their hostname; cancelled and deleted ones free it.
 RELEASED_STATUSES = [_S.CANCELLED, _S.DELETED]
+# What a tenant's live-deployment quota counts: those holding or buying a
+# droplet. A pending one holds nothing until provision/ (checked there).
+QUOTA_COUNTED_STATUSES = [_S.PROVISIONING, _S.ACTIVE, _S.DEPROVISIONING, _S.FAILED]
 
 
 class Deployment(StatusMachineMixin, models.Model):

@@ -135,6 +135,22 @@ class DeploymentCreateInputSerializer(serializers.Serializer):
     )
 
 
+def offer_catalog_choices(serializer: DeploymentCreateInputSerializer, catalog) -> None:
+    """Draw region, size and image as drop-downs of what DigitalOcean sells
+    (the browsable API's form only: a POST is validated by a fresh
+    serializer and checked against the catalog by the service)."""
+    sold = {
+        "region": sorted(catalog.regions),
+        "size": list(catalog.sizes),
+        "image": list(catalog.images),
+    }
+    for name, values in sold.items():
+        field = serializer.fields[name]
+        serializer.fields[name] = serializers.ChoiceField(
+            choices=values, label=field.label, help_text=field.help_text
+        )
+
+
 class DeploymentOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     tenant = serializers.CharField(source="tenant.slug")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from arcadia.exceptions import ConflictError
+from arcadia.exceptions import ApplicationError, ConflictError, UnavailableError
 from deployments.idempotency import check_same_request, deployment_by_idempotency_key, idempotency_request
 from deployments.models import RELEASED_STATUSES, Deployment, DeploymentStatus, Tenant
 from deployments.naming import (
@@ -25,6 +25,8 @@ from deployments.naming import (
     deployment_dns_name,
     deployment_hostname,
 )
+from deployments.quotas import quota_check_live, quota_check_spec, tenant_lock
+from inventory.catalog import CatalogUnavailable, catalog_current
 from inventory.dns_records import dns_record_standing
 from inventory.selectors import cloud_resource_live_for_deployment
 from provisioning.engine import SagaStatus, saga_live_for_subject, saga_request_cancel, saga_start, sagas_of
@@ -59,12 +61,23 @@ def deployment_create(
     With an ``idempotency_key``, a second call for the same tenant returns
     the first deployment and starts nothing; reusing the key for a different
     request is an error.
+
+    Refused before anything is created: a region, size or image the
+    tenant's quota does not allow (403) or DigitalOcean does not sell there
+    (400), and, when provisioning, a tenant with all its live deployments
+    used (403, counted with the tenant's row locked).
     """
     check_deployment_name(name=name, tenant_slug=tenant.slug)
     spec = {"name": name, "region": region, "size": size, "image": image}
     request = idempotency_request(**spec, provision=provision)
     if idempotency_key and (earlier := deployment_by_idempotency_key(tenant, idempotency_key)):
         return _replay(earlier, request)
+    quota_check_spec(tenant=tenant, region=region, size=size, image=image)
+    if provision:
+        # A full tenant is refused before any provider call; the count that
+        # decides a race is the one under the tenant's lock, below.
+        quota_check_live(tenant=tenant)
+    _refuse_unsold(region=region, size=size, image=image)
     dns_name = deployment_dns_label(name=name, tenant_slug=tenant.slug)
     hostname = deployment_hostname(name=name, tenant_slug=tenant.slug)
     if provision:
@@ -81,6 +94,7 @@ def deployment_create(
                 **spec,
             )
             if provision:
+                quota_check_live(tenant=tenant_lock(tenant))
                 # Born provisioning (the transition checked first): one INSERT,
                 # not an INSERT and an UPDATE.
                 deployment.transition_to(_S.PROVISIONING)
@@ -94,6 +108,27 @@ def deployment_create(
             return _replay(earlier, request)
         raise _taken(hostname) from None
     return DeploymentCreated(deployment=deployment, created=True)
+
+
+def _refuse_unsold(*, region: str, size: str, image: str) -> None:
+    """400 naming what DigitalOcean sells when it does not sell this region,
+    size or image, or not this size in this region (inventory.catalog: cached;
+    a network call only when the cache is stale or empty, so outside any
+    transaction). 503 when no catalog was ever read and DigitalOcean cannot
+    be asked now."""
+    if not settings.ARCADIA_CATALOG_CHECK:
+        return
+    try:
+        catalog = catalog_current()
+    except CatalogUnavailable as exc:
+        raise UnavailableError(
+            "DigitalOcean's catalog (regions, sizes, images) cannot be read now; nothing was created. "
+            "Retry shortly.",
+            service="digitalocean",
+            retry_after=exc.retry_after,
+        ) from None
+    if problems := catalog.problems(region=region, size=size, image=image):
+        raise ApplicationError("Not sold by DigitalOcean.", fields=problems)
 
 
 def _taken(hostname: str) -> ConflictError:
@@ -177,15 +212,24 @@ def _locked(deployment_id: int) -> Deployment:
 
 def deployment_provision(*, deployment: Deployment):
     """Start provisioning a ``pending`` deployment; returns the saga. A DNS
-    record Arcadia did not create at its name is refused first (409)."""
+    record Arcadia did not create at its name is refused first (409), as
+    are the tenant's quotas (403: checked again, they may have changed since
+    the POST) and a region, size or image DigitalOcean no longer sells (400)."""
     if deployment.status == _S.PENDING:
+        spec = {"region": deployment.region, "size": deployment.size, "image": deployment.image}
+        quota_check_spec(tenant=deployment.tenant, **spec)
+        quota_check_live(tenant=deployment.tenant)
+        _refuse_unsold(**spec)
         _refuse_foreign_record(dns_name=deployment_dns_name(deployment))
     with transaction.atomic():
+        # The tenant before the deployment, as at POST: one lock order.
+        tenant = tenant_lock(deployment.tenant)
         deployment = _locked(deployment.pk)
         if deployment.status != _S.PENDING:
             raise ConflictError(
                 f"Only a pending deployment can be provisioned; this one is {deployment.status}."
             )
+        quota_check_live(tenant=tenant)
         saga = _start_provisioning(deployment)
     return saga
 

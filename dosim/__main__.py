@@ -25,6 +25,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-limit-per-minute", type=int, default=0, help="429 past this (0: none)")
     p.add_argument("--rate-limit-per-hour", type=int, default=0, help="429 past this an hour (0: none)")
     p.add_argument("--seed", type=int, default=None, help="seed for failure_rate")
+    for name, what in (
+        ("regions", "region slugs"),
+        ("sizes", "size slugs"),
+        ("images", "distribution image slugs"),
+        ("unsold", "region:size pairs the region does not sell"),
+    ):
+        p.add_argument(f"--{name}", default=None, help=f"the catalog's {what}, comma-separated")
     faults = "; ".join(f"{k}: {v[2]}" for k, v in PARAMS.items())
     p.add_argument(
         "--fault",
@@ -58,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.domains:
         config["domains"] = args.domains
+    for name in ("regions", "sizes", "images", "unsold"):
+        if getattr(args, name) is not None:
+            config[name] = getattr(args, name)
     server = make_server(args.host, args.port, **config)
     server.control_from_anywhere = args.control_from_anywhere
     try:

@@ -24,6 +24,8 @@ RECORD_CREATE = "record_create"
 RECORD_UPDATE = "record_update"
 RECORD_DELETE = "record_delete"
 ACCOUNT_GET = "account_get"
+# The catalog: what the account may buy, and where.
+CATALOG_LIST = "catalog_list"
 OPERATIONS = (
     DROPLET_CREATE,
     DROPLET_GET,
@@ -37,6 +39,7 @@ OPERATIONS = (
     RECORD_UPDATE,
     RECORD_DELETE,
     ACCOUNT_GET,
+    CATALOG_LIST,
 )
 
 # name -> (type, default, meaning)

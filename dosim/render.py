@@ -38,17 +38,19 @@ def private_ipv4(n: int) -> str:
     return f"10.108.{n >> 8}.{(n & 255) or 1}"
 
 
-def region_body(slug: str) -> dict[str, Any]:
+def region_body(slug: str, sizes: list[str] | None = None) -> dict[str, Any]:
+    """``sizes``: what the region sells (the catalog's answer); every size otherwise."""
     return {
         "name": slug.upper(),
         "slug": slug,
         "features": ["backups", "ipv6", "metadata", "install_agent", "storage"],
         "available": True,
-        "sizes": list(SIZES),
+        "sizes": list(SIZES) if sizes is None else sizes,
     }
 
 
-def size_body(slug: str) -> dict[str, Any]:
+def size_body(slug: str, regions: list[str] | None = None) -> dict[str, Any]:
+    """``regions``: where the size is sold (the catalog's answer); every region otherwise."""
     memory, vcpus, disk, price = SIZES.get(slug, (1024, 1, 25, 6))
     return {
         "slug": slug,
@@ -58,20 +60,23 @@ def size_body(slug: str) -> dict[str, Any]:
         "transfer": 1.0,
         "price_monthly": price,
         "price_hourly": round(price / 672, 5),
-        "regions": list(REGIONS),
+        "regions": list(REGIONS) if regions is None else regions,
         "available": True,
         "description": "Basic",
     }
 
 
-def image_body(slug: str, created: float) -> dict[str, Any]:
+_DISTRIBUTIONS = {"ubuntu": "Ubuntu", "debian": "Debian", "fedora": "Fedora", "rockylinux": "Rocky Linux"}
+
+
+def image_body(slug: str, created: float, regions: list[str] | None = None) -> dict[str, Any]:
     return {
         "id": 100000000 + zlib.crc32(slug.encode()) % 10000000,
         "name": slug,
-        "distribution": "Ubuntu" if slug.startswith("ubuntu") else "Unknown",
+        "distribution": _DISTRIBUTIONS.get(slug.split("-")[0], "Unknown"),
         "slug": slug,
         "public": True,
-        "regions": list(REGIONS),
+        "regions": list(REGIONS) if regions is None else regions,
         "created_at": iso(created),
         "type": "base",
         "min_disk_size": 10,

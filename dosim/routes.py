@@ -32,6 +32,21 @@ def _account(s, m, q, b, base, now):
     return 200, {"account": {**account, "volume_limit": 100, "status_message": ""}}
 
 
+@route("GET", r"/v2/regions", F.CATALOG_LIST)
+def _region_list(s, m, q, b, base, now):
+    return s.region_list(q, base)
+
+
+@route("GET", r"/v2/sizes", F.CATALOG_LIST)
+def _size_list(s, m, q, b, base, now):
+    return s.size_list(q, base)
+
+
+@route("GET", r"/v2/images", F.CATALOG_LIST)
+def _image_list(s, m, q, b, base, now):
+    return s.image_list(q, base)
+
+
 @route("GET", r"/v2/droplets", F.DROPLET_LIST)
 def _droplet_list(s, m, q, b, base, now):
     return s.droplet_list(q, base, now)

@@ -79,6 +79,24 @@ class State:
                 self.config.update(config)
             self._clear()
 
+    # --- the catalog (GET /v2/regions, /v2/sizes, /v2/images) ---------------------
+    def region_list(self, query: dict[str, str], base_url: str) -> Response:
+        c = self.config
+        regions = [render.region_body(r, [z for z in c.sizes if c.sells(r, z)]) for r in c.regions]
+        return self._page("regions", regions, query, base_url)
+
+    def size_list(self, query: dict[str, str], base_url: str) -> Response:
+        c = self.config
+        sizes = [render.size_body(z, [r for r in c.regions if c.sells(r, z)]) for z in c.sizes]
+        return self._page("sizes", sizes, query, base_url)
+
+    def image_list(self, query: dict[str, str], base_url: str) -> Response:
+        """Public distribution images only: the catalog has no snapshots."""
+        if query.get("type") not in (None, "distribution"):
+            return self._page("images", [], query, base_url)
+        images = [render.image_body(i, 1700000000.0, list(self.config.regions)) for i in self.config.images]
+        return self._page("images", images, query, base_url)
+
     # --- droplets -----------------------------------------------------------------
     def droplet_status(self, d: dict[str, Any], now: float) -> str:
         if d["stuck"] or now < d["created"] + d["boot_delay"]:
@@ -92,10 +110,12 @@ class State:
         missing = [k for k in ("name", "region", "size", "image") if not body.get(k)]
         if missing:
             return _error(422, f"{', '.join(missing)} is required")
-        if body["region"] not in render.REGIONS:
+        if body["region"] not in self.config.regions:
             return _error(422, f"{body['region']} is not a valid region")
-        if body["size"] not in render.SIZES:
+        if body["size"] not in self.config.sizes:
             return _error(422, f"{body['size']} is not a valid size")
+        if not self.config.sells(body["region"], body["size"]):
+            return _error(422, f"{body['size']} is not available in {body['region']}")
         d = {
             "id": self._next("droplet"),
             "name": str(body["name"]),

@@ -229,6 +229,16 @@ class DigitalOceanGateway:
         }
         return (body or {}).get("account", {}), limits
 
+    # --- the catalog (inventory.catalog): what the account may buy, and where ------------
+    def catalog_list(self, what: str, **params) -> Listing:
+        """Every item of ``regions``, ``sizes`` or ``images`` (DigitalOcean's
+        JSON objects, all pages): ceil(n / page_size) requests each."""
+        if what not in ("regions", "sizes", "images"):
+            raise ValueError(f"not a catalog list: {what!r}")
+        manager = self._build(CountedManager)
+        body = self._run(manager.get_data, f"{what}/", params={"per_page": self.page_size, **params})
+        return Listing(items=list((body or {}).get(what) or []), requests=manager.requests)
+
     # --- whole-account listings (reconciliation) -----------------------------------------
     def droplets_listed(self, tag: str) -> Listing:
         """Every droplet carrying ``tag`` with its creation time, all pages of

@@ -42,6 +42,7 @@ from pathlib import Path
 import pytest
 
 from dosim.client import DosimClient
+from dosim.config import CATALOG_IMAGES, CATALOG_REGIONS, CATALOG_SIZES, CATALOG_UNSOLD
 from dosim.server import start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +55,11 @@ TEST_CONFIG = {
     "default_per_page": 20,
     "max_per_page": 200,
     "links_base": "",
+    # The catalog it sells, as shipped.
+    "regions": CATALOG_REGIONS,
+    "sizes": CATALOG_SIZES,
+    "images": CATALOG_IMAGES,
+    "unsold": CATALOG_UNSOLD,
 }
 
 
