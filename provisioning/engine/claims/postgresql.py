@@ -34,6 +34,7 @@ WITH st AS (
        SET status = %(running)s, attempts = st.attempts + 1,
            started_at = COALESCE(st.started_at, %(at)s),
            lease_owner = %(owner)s, lease_expires_at = %(expires)s,
+           lease_generation = st.lease_generation + 1,
            celery_task_id = CASE WHEN %(task_id)s = '' THEN st.celery_task_id ELSE %(task_id)s END
       FROM {SAGA} AS sg
      WHERE sg.id = st.saga_id AND st.saga_id = %(saga_id)s::uuid AND st."index" = %(index)s
@@ -42,7 +43,7 @@ WITH st AS (
        AND sg.status IN (%(saga_pending)s, %(saga_running)s) AND NOT sg.cancel_requested
     RETURNING st.id, st.name, st.attempts, st.polls, st.compensation_attempts, st.started_at,
               st.throttled_seconds, st.retrying_since, sg.kind, sg.version, sg.status, sg.context,
-              sg.created_at
+              sg.created_at, st.lease_generation
 ), started AS (
     UPDATE {SAGA} SET status = %(saga_running)s, updated_at = %(at)s
      WHERE id = %(saga_id)s::uuid AND status = %(saga_pending)s AND EXISTS (SELECT 1 FROM st)
@@ -59,10 +60,12 @@ WITH st AS (
        SET status = %(succeeded)s, finished_at = %(at)s, lease_owner = '', lease_expires_at = NULL,
            last_error = '', retrying_since = NULL
      WHERE id = %(step_id)s AND status = %(running)s AND lease_owner = %(owner)s
+       AND lease_generation = %(generation)s
  RETURNING id
 ), sg AS (
     UPDATE {SAGA}
        SET context = context || %(outputs)s::jsonb, updated_at = %(at)s,
+           due_at = CASE WHEN %(last)s THEN NULL ELSE %(at)s END,
            status = CASE WHEN %(last)s AND status = %(saga_running)s THEN %(saga_succeeded)s ELSE status END,
            finished_at = CASE WHEN %(last)s AND status = %(saga_running)s THEN %(at)s ELSE finished_at END
      WHERE id = %(saga_id)s::uuid AND status IN (%(saga_running)s, %(saga_compensating)s)
@@ -84,7 +87,8 @@ CHECKPOINT_SQL = f"""
 UPDATE {SAGA} AS sg
    SET context = sg.context || %(values)s::jsonb, updated_at = %(at)s
  WHERE sg.id = %(saga_id)s::uuid
-   AND EXISTS (SELECT 1 FROM {STEP} AS st WHERE st.id = %(step_id)s AND st.lease_owner = %(owner)s)
+   AND EXISTS (SELECT 1 FROM {STEP} AS st WHERE st.id = %(step_id)s AND st.lease_owner = %(owner)s
+                                           AND st.lease_generation = %(generation)s)
 """
 
 
@@ -116,7 +120,7 @@ def claim_forward(
         return None
     names = ("step_id", "name", "attempts", "polls", "compensation_attempts", "started_at")
     names += ("throttled_seconds", "retrying_since", "kind", "version", "saga_status", "context")
-    names += ("saga_created_at",)
+    names += ("saga_created_at", "generation")
     found = dict(zip(names, row, strict=True))
     if isinstance(found["context"], str):
         found["context"] = json.loads(found["context"])
@@ -137,6 +141,7 @@ def claim_forward(
         saga_created_at=found["saga_created_at"],
         retrying_since=found["retrying_since"],
         context=found["context"],
+        generation=found["generation"],
     )
 
 
@@ -149,6 +154,7 @@ def record_success(claim: Claim, outputs: dict, *, at: datetime, last: bool) -> 
         "at": at,
         "step_id": claim.step_id,
         "owner": claim.owner,
+        "generation": claim.generation,
         "outputs": json.dumps(outputs, cls=DjangoJSONEncoder),
         "last": last,
         "saga_running": _G.RUNNING,
@@ -174,6 +180,7 @@ def checkpoint(claim: Claim, values: dict, *, at: datetime) -> bool:
         "saga_id": str(claim.saga_id),
         "step_id": claim.step_id,
         "owner": claim.owner,
+        "generation": claim.generation,
     }
     with connection.cursor() as cursor:
         cursor.execute(CHECKPOINT_SQL, params)
