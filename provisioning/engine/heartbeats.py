@@ -16,13 +16,14 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
+
 from provisioning.engine.models import PeriodicRun, SagaStep, WorkerHeartbeat
 from provisioning.engine.owners import runner_of
 from provisioning.engine.settings import engine_settings
 
 # A heartbeat row this old belongs to a process long gone: dropped by the sweep.
 FORGET_AFTER = timedelta(hours=1)
-EPOCH = datetime(2000, 1, 1).astimezone()
 
 
 def beat(runner: str, at: datetime) -> None:
@@ -105,15 +106,18 @@ def renew(at: datetime) -> int:
 def periodic_due(name: str, seconds: float, at: datetime) -> bool:
     """Whether this caller won the run of ``name`` due every ``seconds``.
 
-    One conditional UPDATE: concurrent callers queue on the row's lock and
-    re-check ``last_run_at`` after it, so exactly one wins each period and
-    the losers return at once (what ``SELECT ... FOR UPDATE SKIP LOCKED``
-    would give, in one statement and on SQLite too)."""
-    if name not in _periodic_rows:
-        PeriodicRun.objects.bulk_create([PeriodicRun(name=name, last_run_at=EPOCH)], ignore_conflicts=True)
-        _periodic_rows.add(name)
-    due = PeriodicRun.objects.filter(name=name, last_run_at__lte=at - timedelta(seconds=seconds))
-    return bool(due.update(last_run_at=at))
+    One statement, an upsert whose update is conditional on the last run:
+    concurrent callers queue on the row's lock and re-check ``last_run_at``
+    after it, so exactly one wins each period and the others return at
+    once (what ``SELECT ... FOR UPDATE SKIP LOCKED`` would give, in one
+    round trip and on SQLite too: both speak ``ON CONFLICT ... WHERE``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(PERIODIC_SQL, {"name": name, "at": at, "cutoff": at - timedelta(seconds=seconds)})
+        return cursor.rowcount == 1
 
 
-_periodic_rows: set[str] = set()  # rows this process made sure exist
+PERIODIC_SQL = f"""
+INSERT INTO {PeriodicRun._meta.db_table} AS pr (name, last_run_at) VALUES (%(name)s, %(at)s)
+ON CONFLICT (name) DO UPDATE SET last_run_at = excluded.last_run_at
+ WHERE pr.last_run_at <= %(cutoff)s
+"""
