@@ -67,7 +67,7 @@ class Saga(StatusMachineMixin, models.Model):
     # poll's countdown, a retry's backoff, a budget wait): the sweeper
     # resumes a saga whose message is overdue by more than a short grace,
     # instead of waiting out the stall timeout. Null: nothing expected.
-    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -81,6 +81,10 @@ class Saga(StatusMachineMixin, models.Model):
         indexes = [
             models.Index(fields=["status", "updated_at"]),
             models.Index(fields=["subject_type", "subject_id", "created_at"]),
+            # The sweep's look for overdue sagas: live ones only.
+            models.Index(
+                fields=["due_at"], condition=Q(status__in=SAGA_LIVE_STATUSES), name="saga_live_due_idx"
+            ),
         ]
 
     def __str__(self):
