@@ -66,6 +66,20 @@ def test_a_host_whose_heartbeat_stops_has_its_step_taken_over_without_beat(celer
     assert PeriodicRun.objects.filter(name="provisioning.sweep_stalled_sagas").exists()
 
 
+@pytest.mark.integration
+def test_a_wait_longer_than_the_countdown_cap_is_resent_from_its_due_time(celery_worker_process):
+    # No broker holds this delivery (RabbitMQ's consumer_timeout): the poll
+    # sends no message, and the worker's own sweep resends it once due.
+    worker = celery_worker_process(env={**FAST, "ARCADIA_MAX_COUNTDOWN": "1"})
+    saga = saga_start(kind="fake_five", context={"not_ready": {"s1": 1}, "poll_after": {"s1": 3}})
+    saga = wait_terminal(saga, timeout=30)
+
+    assert saga.status == SagaStatus.SUCCEEDED
+    assert f"saga={saga.id} step=- waits 3s: resumed from its due time" in worker.log()
+    assert saga.events.filter(event="saga_resumed").count() == 1
+    assert fake_trail(saga, "fake.execute") == ["s0", "s1", "s1", "s2", "s3", "s4"]
+
+
 def test_a_late_record_from_a_fenced_off_holder_is_refused_and_logged(transactional_db, caplog):
     saga = unsent_saga()
     first = claims.claim_forward(saga_id=saga.id, index=0, owner=OTHER)
