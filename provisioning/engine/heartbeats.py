@@ -40,7 +40,8 @@ def runner_dead(owner: str, at: datetime) -> bool:
     """Whether the process holding ``owner``'s lease has missed its
     heartbeats. A runner with no heartbeat row (an embedded worker, eager
     mode, a process from before heartbeats) is not known dead: its lease's
-    expiry decides."""
+    expiry decides. (PostgreSQL's one-statement claim applies the same rule
+    in its SQL.)"""
     cutoff = at - timedelta(seconds=engine_settings().runner_dead_after)
     return WorkerHeartbeat.objects.filter(runner=runner_of(owner), beat_at__lt=cutoff).exists()
 

@@ -6,6 +6,8 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from provisioning.engine import SagaStatus, SagaStep, StepStatus, claims, heartbeats, saga_start
@@ -88,8 +90,12 @@ def test_a_late_record_from_a_fenced_off_holder_is_refused_and_logged(transactio
     # Its host is cut off: no heartbeat for longer than the bound, while its
     # lease (minutes) has not expired. Another runner takes the step over.
     _beat(OTHER, seconds_ago=60)
-    second = claims.claim_forward(saga_id=saga.id, index=0, owner=MINE)
+    with CaptureQueriesContext(connection) as queries:
+        second = claims.claim_forward(saga_id=saga.id, index=0, owner=MINE)
     assert isinstance(second, Claim) and second.generation == 2
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1  # the take-over is the claim's own statement
+    assert saga.events.get(event="lease_taken_over").detail == {"holder": OTHER}
 
     # The partition heals: the old holder's record is refused, never applied.
     assert claims.record_success(first, {"stale": True}, last=False) is False

@@ -27,6 +27,7 @@ from provisioning.engine.claims.claim import (
     LeaseLost,
     Refusal,
     Refused,
+    dead_before,
     failing_for,
     held_by_someone_else,
     lease_expiry,
@@ -66,7 +67,13 @@ def claim_forward(*, saga_id, index: int, owner: str, task_id: str = "") -> Clai
     if postgresql.available():
         at = now()
         claim = postgresql.claim_forward(
-            saga_id=saga_id, index=index, owner=owner, task_id=task_id, at=at, expires=lease_expiry(at)
+            saga_id=saga_id,
+            index=index,
+            owner=owner,
+            task_id=task_id,
+            at=at,
+            expires=lease_expiry(at),
+            dead_before=dead_before(at),
         )
     if claim is None:
         claim = portable.claim_forward(saga_id=saga_id, index=index, owner=owner, task_id=task_id)

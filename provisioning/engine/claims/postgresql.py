@@ -21,15 +21,23 @@ from django.db import connection
 
 from provisioning.engine.claims.claim import Claim
 from provisioning.engine.events import SagaEventName
-from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus
+from provisioning.engine.models import Saga, SagaEvent, SagaStatus, SagaStep, StepStatus, WorkerHeartbeat
 
 _T, _G, E = StepStatus, SagaStatus, SagaEventName
 STEP, SAGA, EVENT = SagaStep._meta.db_table, Saga._meta.db_table, SagaEvent._meta.db_table
+BEAT = WorkerHeartbeat._meta.db_table
 
 # The saga's first claim also moves it from pending to running, in the same
-# statement.
+# statement. A live lease whose holder's heartbeat is older than
+# ``dead_before`` (its process gone, wherever it ran) is taken over here
+# too, with its ``lease_taken_over`` event; the runner is the owner string's
+# first three fields (``owners.runner_of``). All CTEs read one snapshot, so
+# ``held`` names the holder the UPDATE replaced.
 CLAIM_SQL = f"""
-WITH st AS (
+WITH held AS (
+    SELECT id, lease_owner, lease_expires_at FROM {STEP}
+     WHERE saga_id = %(saga_id)s::uuid AND "index" = %(index)s
+), st AS (
     UPDATE {STEP} AS st
        SET status = %(running)s, attempts = st.attempts + 1,
            started_at = COALESCE(st.started_at, %(at)s),
@@ -39,7 +47,10 @@ WITH st AS (
       FROM {SAGA} AS sg
      WHERE sg.id = st.saga_id AND st.saga_id = %(saga_id)s::uuid AND st."index" = %(index)s
        AND st.status IN (%(pending)s, %(running)s)
-       AND (st.lease_expires_at IS NULL OR st.lease_expires_at <= %(at)s)
+       AND (st.lease_expires_at IS NULL OR st.lease_expires_at <= %(at)s
+            OR EXISTS (SELECT 1 FROM {BEAT} AS hb
+                        WHERE hb.runner = array_to_string((string_to_array(st.lease_owner, '|'))[1:3], '|')
+                          AND hb.beat_at < %(dead_before)s))
        AND sg.status IN (%(saga_pending)s, %(saga_running)s) AND NOT sg.cancel_requested
     RETURNING st.id, st.name, st.attempts, st.polls, st.compensation_attempts, st.started_at,
               st.throttled_seconds, st.retrying_since, sg.kind, sg.version, sg.status, sg.context,
@@ -47,6 +58,11 @@ WITH st AS (
 ), started AS (
     UPDATE {SAGA} SET status = %(saga_running)s, updated_at = %(at)s
      WHERE id = %(saga_id)s::uuid AND status = %(saga_pending)s AND EXISTS (SELECT 1 FROM st)
+), taken AS (
+    INSERT INTO {EVENT} (saga_id, step_id, event, detail, at)
+    SELECT %(saga_id)s::uuid, held.id, %(ev_taken)s, jsonb_build_object('holder', held.lease_owner), %(at)s
+      FROM held
+     WHERE EXISTS (SELECT 1 FROM st) AND held.lease_owner <> '' AND held.lease_expires_at > %(at)s
 )
 SELECT * FROM st
 """
@@ -97,7 +113,7 @@ def available() -> bool:
 
 
 def claim_forward(
-    *, saga_id, index: int, owner: str, task_id: str, at: datetime, expires: datetime
+    *, saga_id, index: int, owner: str, task_id: str, at: datetime, expires: datetime, dead_before: datetime
 ) -> Claim | None:
     """Claim a free step of a forward-running saga in one statement: the
     claim, or None when the step did not qualify (the portable path says why)."""
@@ -112,6 +128,8 @@ def claim_forward(
         "index": index,
         "saga_pending": _G.PENDING,
         "saga_running": _G.RUNNING,
+        "dead_before": dead_before,
+        "ev_taken": E.LEASE_TAKEN_OVER.value,
     }
     with connection.cursor() as cursor:
         cursor.execute(CLAIM_SQL, params)
