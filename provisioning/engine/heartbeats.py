@@ -16,8 +16,6 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
-
 from provisioning.engine.models import PeriodicRun, SagaStep, WorkerHeartbeat
 from provisioning.engine.owners import runner_of
 from provisioning.engine.settings import engine_settings
@@ -107,18 +105,19 @@ def renew(at: datetime) -> int:
 def periodic_due(name: str, seconds: float, at: datetime) -> bool:
     """Whether this caller won the run of ``name`` due every ``seconds``.
 
-    One statement, an upsert whose update is conditional on the last run:
-    concurrent callers queue on the row's lock and re-check ``last_run_at``
-    after it, so exactly one wins each period and the others return at
-    once (what ``SELECT ... FOR UPDATE SKIP LOCKED`` would give, in one
-    round trip and on SQLite too: both speak ``ON CONFLICT ... WHERE``)."""
-    with connection.cursor() as cursor:
-        cursor.execute(PERIODIC_SQL, {"name": name, "at": at, "cutoff": at - timedelta(seconds=seconds)})
-        return cursor.rowcount == 1
+    One conditional UPDATE: concurrent callers queue on the row's lock and
+    re-check ``last_run_at`` after it, so exactly one wins each period and
+    the others return at once (what ``SELECT ... FOR UPDATE SKIP LOCKED``
+    would give, in one statement and on SQLite too). The first offer
+    creates the row and starts the clock without running, as beat does:
+    a fleet's first reconcile pass comes one interval after it started."""
+    due = PeriodicRun.objects.filter(name=name, last_run_at__lte=at - timedelta(seconds=seconds))
+    if due.update(last_run_at=at):
+        return True
+    if name not in _rows_made:
+        PeriodicRun.objects.bulk_create([PeriodicRun(name=name, last_run_at=at)], ignore_conflicts=True)
+        _rows_made.add(name)
+    return False
 
 
-PERIODIC_SQL = f"""
-INSERT INTO {PeriodicRun._meta.db_table} AS pr (name, last_run_at) VALUES (%(name)s, %(at)s)
-ON CONFLICT (name) DO UPDATE SET last_run_at = excluded.last_run_at
- WHERE pr.last_run_at <= %(cutoff)s
-"""
+_rows_made: set[str] = set()  # the rows this process made sure exist

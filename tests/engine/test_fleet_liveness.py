@@ -167,6 +167,7 @@ def test_an_overdue_saga_whose_step_a_live_runner_holds_is_left_alone(transactio
 
 def test_a_periodic_job_runs_once_per_period_whoever_offers(transactional_db):
     at = timezone.now()
+    assert heartbeats.periodic_due("job", 5, at - timedelta(seconds=5)) is False  # the clock starts
     assert heartbeats.periodic_due("job", 5, at) is True
     assert heartbeats.periodic_due("job", 5, at + timedelta(seconds=1)) is False
     assert heartbeats.periodic_due("job", 5, at + timedelta(seconds=6)) is True

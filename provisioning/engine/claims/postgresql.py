@@ -2,11 +2,12 @@
 one to record its success, one to checkpoint.
 
 The portable path (:mod:`.portable`) reads the rows, decides, then writes.
-Here the common case (the step is free and the saga runs forward) is a
-single conditional ``UPDATE ... FROM ... RETURNING`` for the claim, and a
+Here the common case (the step is free, or held by a process whose
+heartbeat stopped, and the saga runs forward) is a single conditional
+``UPDATE ... FROM ... RETURNING`` for the claim, and a
 single statement with data-modifying CTEs for the record (step succeeded,
 outputs merged into the saga context with ``||``, events appended), which
-PostgreSQL runs atomically. Anything unusual (a live lease, a cancel, a
+PostgreSQL runs atomically. Anything unusual (a live holder's lease, a cancel, a
 finished step) makes the claim match no row, and the caller falls back to
 the portable path, which says why. Parameters are named.
 """
