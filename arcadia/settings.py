@@ -188,11 +188,19 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
 # The database is the source of truth: no result backend.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
+# The longest countdown a retry message carries; a longer wait (a budget, a
+# slow poll) is sent again from the ledger's due time by the sweep, so no
+# broker holds a delivery past RabbitMQ's consumer_timeout (30 min).
+ARCADIA_MAX_COUNTDOWN = env.float("ARCADIA_MAX_COUNTDOWN", default=60.0)
 # Redis redelivers an unacked (or countdown) message after this long. It
 # must exceed the longest step plus the longest countdown, otherwise a task
-# runs twice concurrently; the step lease covers what slips through.
+# runs twice concurrently (the step lease covers what slips through). It no
+# longer decides how fast a lost host's messages come back: the sweep
+# resends them from the ledger (heartbeats, due times) within seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "visibility_timeout": env.int(
+        "CELERY_VISIBILITY_TIMEOUT", default=int(CELERY_TASK_TIME_LIMIT + ARCADIA_MAX_COUNTDOWN + 90)
+    ),
 }
 if ARCADIA_EMBEDDED_WORKER:
     # The in-memory transport polls; its default second per poll would add
@@ -279,7 +287,14 @@ ARCADIA_EXTRA_SAGA_DEFINITIONS = env.list("ARCADIA_EXTRA_SAGA_DEFINITIONS", defa
 # outlive the hard task time limit, so that a runner killed by the limit is
 # dead before anyone takes its step over.
 ARCADIA_STEP_LEASE_SECONDS = env.float("ARCADIA_STEP_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
-ARCADIA_SWEEP_INTERVAL = env.float("ARCADIA_SWEEP_INTERVAL", default=60.0)
+# Every worker offers to sweep this often (one at a time runs it; beat too).
+ARCADIA_SWEEP_INTERVAL = env.float("ARCADIA_SWEEP_INTERVAL", default=5.0)
+# Liveness across hosts (docs/decisions/0026-fleet-heartbeats.md): each worker
+# process beats this often; a lease whose holder missed its beats this long is
+# taken over; a saga whose next message is this late is resumed.
+ARCADIA_HEARTBEAT_SECONDS = env.float("ARCADIA_HEARTBEAT_SECONDS", default=3.0)
+ARCADIA_RUNNER_DEAD_AFTER = env.float("ARCADIA_RUNNER_DEAD_AFTER", default=12.0)
+ARCADIA_DUE_GRACE_SECONDS = env.float("ARCADIA_DUE_GRACE_SECONDS", default=10.0)
 FLOWER_URL = env.str("FLOWER_URL", default="")
 # The engine reads its settings from this one dict (provisioning/engine/settings.py).
 SAGA_ENGINE = {
@@ -287,6 +302,10 @@ SAGA_ENGINE = {
     "lease_seconds": ARCADIA_STEP_LEASE_SECONDS,
     "stall_timeout": ARCADIA_SAGA_STALL_TIMEOUT,
     "sweep_interval": ARCADIA_SWEEP_INTERVAL,
+    "heartbeat_seconds": ARCADIA_HEARTBEAT_SECONDS,
+    "runner_dead_after": ARCADIA_RUNNER_DEAD_AFTER,
+    "due_grace": ARCADIA_DUE_GRACE_SECONDS,
+    "max_countdown": ARCADIA_MAX_COUNTDOWN,
     # A provider incident lasts minutes: transient errors are retried for a
     # time, not a count, before a step fails and its saga rolls back.
     "transient_retry_seconds": env.float("ARCADIA_TRANSIENT_RETRY_SECONDS", default=300.0),
@@ -313,6 +332,12 @@ ARCADIA_RECONCILE_INTERVAL = env.float("ARCADIA_RECONCILE_INTERVAL", default=900
 # active row younger than this "gone": DigitalOcean's tag index lags.
 ARCADIA_RECONCILE_GRACE = env.float("ARCADIA_RECONCILE_GRACE", default=600.0)
 ARCADIA_RECONCILE_DESTROY_ORPHANS = env.bool("ARCADIA_RECONCILE_DESTROY_ORPHANS", default=False)
+# Run from every worker's heartbeat thread, one worker per period: losing the
+# host that runs beat (or running no beat at all) loses no sweep.
+SAGA_ENGINE["periodic"] = [
+    ("provisioning.sweep_stalled_sagas", ARCADIA_SWEEP_INTERVAL),
+    ("deployments.reconcile", ARCADIA_RECONCILE_INTERVAL),
+]
 # --- metrics (arcadia/metrics; docs/decisions/0020-metrics-read-from-the-ledger.md) --
 # A scraper sends "Authorization: Bearer <token>"; staff may also read it in
 # a browser session. Empty: only staff sessions; nobody else sees /metrics.

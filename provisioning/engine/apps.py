@@ -14,10 +14,11 @@ class EngineConfig(AppConfig):
     verbose_name = "Sagas"
 
     def ready(self):
-        # Imported for its effect: the Celery adapter subscribes to the
+        # Imported for their effect: the Celery adapter subscribes to the
         # registry (two named tasks per step) and loads the configured
-        # definitions.
-        from provisioning.engine import tasks  # noqa: F401
+        # definitions; every worker process starts its heartbeat thread
+        # after the fork (worker_process_init).
+        from provisioning.engine import fleet, tasks  # noqa: F401
 
         # The admin pages live in the display subpackage, where Django's
         # autodiscovery (``<app>.admin``) does not look: register them here.

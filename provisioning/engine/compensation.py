@@ -54,6 +54,7 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
             error=stored_error(exc),
             event_name=SagaEventName.COMPENSATION_RETRYING,
             countdown=round(delay, 2),
+            due_in=delay,
         )
         return Outcome.retry(delay)
     except (OperationalError, InterfaceError):

@@ -36,6 +36,8 @@ class SagaEventName(StrEnum):
     COMPENSATION_FAILED = "compensation_failed"
     # a claim took over the lease of a run known to be gone
     LEASE_TAKEN_OVER = "lease_taken_over"
+    # a holder whose lease was taken over tried to record: refused
+    RECORD_FENCED = "record_fenced"
 
 
 E = SagaEventName

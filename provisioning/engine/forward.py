@@ -95,7 +95,7 @@ def _poll_later(claim: Claim, policy: RetryPolicy, exc: NotReady) -> Outcome:
     if policy.deadline is not None and waited >= policy.deadline:
         return Outcome.fail(f"not ready after {waited:.0f}s (deadline {policy.deadline:g}s): {exc}")
     delay = exc.retry_after if exc.retry_after is not None else policy.poll_interval
-    claims.release(claim, polled=True)
+    claims.release(claim, polled=True, due_in=delay)
     return Outcome.retry(delay)
 
 
@@ -107,6 +107,10 @@ def _wait_for_budget(claim: Claim, policy: RetryPolicy, exc: Throttled) -> Outco
     # a saga held by a window that ran out says when it will try again.
     until = (now() + timedelta(seconds=delay)).strftime("%Y-%m-%d %H:%M:%S UTC")
     claims.release(
-        claim, uncounted=True, throttled_for=delay, error=f"waiting for a budget until {until}: {exc}"
+        claim,
+        uncounted=True,
+        throttled_for=delay,
+        error=f"waiting for a budget until {until}: {exc}",
+        due_in=delay,
     )
     return Outcome.retry(delay)

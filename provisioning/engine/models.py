@@ -63,6 +63,11 @@ class Saga(StatusMachineMixin, models.Model):
     # sweeper's measure of progress.
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the saga's next message is due (now after a step recorded, a
+    # poll's countdown, a retry's backoff, a budget wait): the sweeper
+    # resumes a saga whose message is overdue by more than a short grace,
+    # instead of waiting out the stall timeout. Null: nothing expected.
+    due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -76,6 +81,10 @@ class Saga(StatusMachineMixin, models.Model):
         indexes = [
             models.Index(fields=["status", "updated_at"]),
             models.Index(fields=["subject_type", "subject_id", "created_at"]),
+            # The sweep's look for overdue sagas: live ones only.
+            models.Index(
+                fields=["due_at"], condition=Q(status__in=SAGA_LIVE_STATUSES), name="saga_live_due_idx"
+            ),
         ]
 
     def __str__(self):
@@ -148,6 +157,10 @@ class SagaStep(StatusMachineMixin, models.Model):
     # that finds the lease expired takes the step over.
     lease_owner = models.CharField(max_length=128, blank=True, default="")
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The fencing token: bumped by every claim, so a record carrying an
+    # older generation (a holder cut off while its lease was taken over)
+    # is refused.
+    lease_generation = models.PositiveBigIntegerField(default=0)
     # Time spent waiting for a shared budget (Throttled): not held against
     # the step's deadline.
     throttled_seconds = models.FloatField(default=0.0)
@@ -159,6 +172,14 @@ class SagaStep(StatusMachineMixin, models.Model):
         ordering = ["saga", "index"]
         constraints = [
             models.UniqueConstraint(fields=["saga", "index"], name="uniq_step_saga_index"),
+        ]
+        indexes = [
+            # The steps held now (the sweeper judges their holders): few rows.
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(lease_expires_at__isnull=False),
+                name="step_held_lease_idx",
+            ),
         ]
 
     def __str__(self):
@@ -181,3 +202,27 @@ class SagaEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%H:%M:%S} {self.event}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker process proving it is alive, one row per process (the
+    runner part of a lease's owner: host, pid, start time). In PostgreSQL,
+    beside the leases: a claim judges a holder's liveness and takes its
+    step in one statement, in one store."""
+
+    runner = models.CharField(max_length=128, primary_key=True)
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.runner} {self.beat_at:%H:%M:%S}"
+
+
+class PeriodicRun(models.Model):
+    """When a periodic job (the sweep, the reconcile pass) last ran, so that
+    every worker may offer to run it and one at a time does."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} {self.last_run_at:%H:%M:%S}"

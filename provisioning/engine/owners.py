@@ -11,6 +11,9 @@ running; it is wasted time when the owner is known to be gone:
 
 A copy of the same message (a broker redelivery while the original still
 runs) has the same task id and try number: it is never taken for gone.
+
+A runner elsewhere is judged by its heartbeat (:mod:`.heartbeats`), keyed by
+:func:`runner_of`: the host, pid and start time that open the owner string.
 """
 
 from __future__ import annotations
@@ -67,9 +70,23 @@ def gone(holder: str, me: str) -> bool:
     return _started(held.pid) != held.started
 
 
+def runner_of(owner: str) -> str:
+    """The process part of an owner string (host|pid|start time): what its
+    heartbeat is keyed by."""
+    return SEPARATOR.join(owner.split(SEPARATOR)[:3])
+
+
+def this_runner() -> str:
+    pid = os.getpid()
+    return SEPARATOR.join((_host(), str(pid), _started(pid)))
+
+
 @cache
 def _host() -> str:
-    return socket.gethostname()
+    # Containers on the host's network share its hostname but not its pid
+    # namespace: ARCADIA_RUNNER_HOST names each one apart (and lets a test
+    # pose as another host).
+    return os.environ.get("ARCADIA_RUNNER_HOST") or socket.gethostname()
 
 
 def _started(pid: int) -> str:

@@ -23,6 +23,11 @@ def release_for_retry(
     policy's backoff (or the server's ``retry_after`` where it says more)."""
     delay = backoff_delay(policy, tries, getattr(exc, "retry_after", None))
     claims.release(
-        claim, failed=True, error=stored_error(exc), event_name=event_name, countdown=round(delay, 2)
+        claim,
+        failed=True,
+        error=stored_error(exc),
+        event_name=event_name,
+        countdown=round(delay, 2),
+        due_in=delay,
     )
     return Outcome.retry(delay)

@@ -47,6 +47,7 @@ def saga_start(*, kind: str, context: dict, subject=None) -> Saga:
             subject_type=subject_type,
             subject_id=subject_id,
             context=dict(context),
+            due_at=now(),  # its first message leaves on commit
         )
         SagaStep.objects.bulk_create(SagaStep(saga=saga, index=i, name=name) for i, name in enumerate(names))
         SagaEvent.objects.create(
@@ -83,7 +84,10 @@ def saga_resume(*, saga: Saga) -> Saga:
     if saga.status not in SAGA_LIVE_STATUSES:
         raise SagaOperationRefused(f"A {saga.status} saga has nothing to resume.")
     with transaction.atomic():
-        Saga.objects.filter(id=saga.id).update(updated_at=now())
+        # Due no more: the resumed messages leave now, and should they be
+        # lost too the stall timeout still finds the saga (one resume per
+        # missed due time, not one per sweep while a backlog drains).
+        Saga.objects.filter(id=saga.id).update(updated_at=now(), due_at=None)
         SagaEvent.objects.create(saga=saga, event=SagaEventName.SAGA_RESUMED, detail={"status": saga.status})
         if saga.status == _G.COMPENSATING:
             transaction.on_commit(lambda: wiring.send_compensation(saga.id))

@@ -30,6 +30,17 @@ class EngineSettings:
     transient_retry_seconds: float = 300.0
     compensation_retry_seconds: float = 1800.0
     sweep_batch: int = 200
+    # Every worker process renews its heartbeat this often; a lease whose
+    # holder has not beaten for runner_dead_after seconds is taken over.
+    heartbeat_seconds: float = 3.0
+    runner_dead_after: float = 12.0
+    # A saga whose next message is this late (its due_at passed) is resumed.
+    due_grace: float = 10.0
+    # Longest countdown a retry message carries; a longer wait is left to
+    # the ledger (due_at), so no broker holds a delivery for long.
+    max_countdown: float = 60.0
+    # (Celery task name, seconds): run from every worker, one at a time.
+    periodic: tuple[tuple[str, float], ...] = ()
     # Messages stay in this process (the memory:// broker); with autostart the
     # first message sent starts an in-process worker.
     embedded: bool = False
@@ -58,6 +69,8 @@ def engine_settings() -> EngineSettings:
     for key in ("definitions", "before_send", "saga_finished"):
         if key in raw:
             raw[key] = tuple(raw[key])
+    if "periodic" in raw:
+        raw["periodic"] = tuple((name, float(seconds)) for name, seconds in raw["periodic"])
     if "operations_panels" in raw:
         raw["operations_panels"] = tuple((title, path) for title, path in raw["operations_panels"])
     return EngineSettings(**raw)

@@ -29,7 +29,7 @@ def saga_settle(*, saga_id) -> str | None:
     at = now()
     with transaction.atomic():
         if not Saga.objects.filter(id=saga_id, status=_G.COMPENSATING).update(
-            status=final, finished_at=at, updated_at=at
+            status=final, finished_at=at, updated_at=at, due_at=None
         ):
             return None
         event(saga_id, SETTLED[final], at=at).save()

@@ -25,6 +25,7 @@ from provisioning.engine.forward import step_run
 from provisioning.engine.logs import log
 from provisioning.engine.outcome import Next, Outcome
 from provisioning.engine.protocol import SagaDefinition
+from provisioning.engine.settings import engine_settings
 from provisioning.engine.settle import saga_settle
 from provisioning.engine.sweeper import sweep_stalled_sagas as sweep
 from provisioning.engine.turnaround import compensation_due, saga_step_failed
@@ -51,6 +52,13 @@ def _act(task, saga_id: str, outcome: Outcome, *, compensate: bool = False):
     if outcome.next is Next.CONTINUE:
         return
     if outcome.next is Next.RETRY:
+        if outcome.countdown > engine_settings().max_countdown:
+            # No broker holds a delivery that long (RabbitMQ's
+            # consumer_timeout, a Redis visibility timeout): the row's
+            # due_at says when, and the sweep sends it then.
+            log.info("saga=%s step=- waits %.0fs: resumed from its due time", saga_id, outcome.countdown)
+            task.request.chain = None
+            return
         try:
             raise task.retry(countdown=outcome.countdown, max_retries=None)
         except Reject as exc:

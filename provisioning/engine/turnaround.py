@@ -67,7 +67,10 @@ def saga_begin_compensation(*, saga_id, error: str, cancelled: bool = False) -> 
         # turned around again by an operator's retry, not by a late errback.
         forward = [s for s in Saga.TRANSITIONS.sources_of(_G.COMPENSATING) if s != _G.COMPENSATION_FAILED]
         moved = Saga.objects.filter(id=saga_id, status__in=forward).update(
-            status=_G.COMPENSATING, error=error, updated_at=at
+            status=_G.COMPENSATING,
+            error=error,
+            updated_at=at,
+            due_at=at,  # the undo chain leaves now
         )
         if not moved:
             return False

@@ -8,6 +8,7 @@ Context keys (all optional):
 - ``db_down``: {name: n} — execute raises django.db.OperationalError (a lost
   connection) on its first n attempts;
 - ``not_ready``: {name: n} — execute raises NotReady on its first n attempts;
+- ``poll_after``: {name: seconds} — the countdown those NotReady ask for (0.02);
 - ``slow``: {name: seconds} — execute sleeps after recording its effect;
 - ``slow_once``: {name: seconds} — the same, on the first attempt only;
 - ``broken_compensation``: {name: "permanent" | "transient"} — compensate raises.
@@ -49,7 +50,9 @@ class FakeStep(Step):
         if ctx.attempt <= ctx.get("flaky", {}).get(self.name, 0):
             raise TransientError(f"{self.name} flaked", retry_after=0.01)
         if ctx.attempt <= ctx.get("not_ready", {}).get(self.name, 0):
-            raise NotReady(f"{self.name} not ready", retry_after=0.02)
+            raise NotReady(
+                f"{self.name} not ready", retry_after=ctx.get("poll_after", {}).get(self.name, 0.02)
+            )
         if ctx.get("fail_at") == self.name:
             raise PermanentError(f"{self.name} is broken")
         if not SagaEvent.objects.filter(

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from provisioning.engine import owners
+from provisioning.engine import heartbeats, owners
 from provisioning.engine.clock import now
 from provisioning.engine.events import SagaEventName, event
 from provisioning.engine.models import Saga, SagaStatus, SagaStep, StepStatus
@@ -49,6 +49,8 @@ class Claim:
     kind: str
     version: int
     compensating: bool = False
+    # The lease's fencing token: what every write of this run is conditional on.
+    generation: int = 0
     throttled_seconds: float = 0.0
     saga_created_at: datetime | None = None
     retrying_since: datetime | None = None
@@ -82,6 +84,7 @@ class Claim:
             saga_created_at=saga.created_at,
             retrying_since=step.retrying_since,
             context=saga.context,
+            generation=step.lease_generation + 1,
             **{**fields, **counters},
         )
 
@@ -112,6 +115,11 @@ def lease_expiry(at: datetime) -> datetime:
     return at + timedelta(seconds=engine_settings().lease_seconds)
 
 
+def dead_before(at: datetime) -> datetime:
+    """A holder whose last heartbeat is older than this is gone."""
+    return at - timedelta(seconds=engine_settings().runner_dead_after)
+
+
 def failing_for(claim: Claim) -> float:
     """Seconds since the unbroken run of transient failures this run ends began."""
     return (now() - (claim.retrying_since or claim.claimed_at)).total_seconds()
@@ -119,10 +127,11 @@ def failing_for(claim: Claim) -> float:
 
 def held_by_someone_else(row: SagaStep, at: datetime, owner: str) -> float:
     """Seconds left on another runner's live lease (0 when free, expired, or
-    held by a run known to be gone: see :mod:`owners`)."""
+    held by a run known to be gone: see :mod:`owners`, or by a process whose
+    heartbeat stopped, wherever it ran: :mod:`heartbeats`)."""
     if not row.lease_owner or row.lease_expires_at is None or row.lease_expires_at <= at:
         return 0.0
-    if owners.gone(row.lease_owner, owner):
+    if owners.gone(row.lease_owner, owner) or heartbeats.runner_dead(row.lease_owner, at):
         event(
             row.saga_id, SagaEventName.LEASE_TAKEN_OVER, step_id=row.id, at=at, holder=row.lease_owner
         ).save()

@@ -9,7 +9,7 @@ which says why.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -56,6 +56,7 @@ def claim_forward(*, saga_id, index: int, owner: str, task_id: str = "") -> Clai
         attempts=F("attempts") + 1,
         started_at=row.started_at or at,
         lease_owner=owner,
+        lease_generation=F("lease_generation") + 1,
         lease_expires_at=lease_expiry(at),
         celery_task_id=task_id or row.celery_task_id,
     )
@@ -88,6 +89,7 @@ def claim_compensation(*, saga_id, index: int, owner: str, task_id: str = "") ->
         status=_T.COMPENSATING,
         compensation_attempts=F("compensation_attempts") + 1,
         lease_owner=owner,
+        lease_generation=F("lease_generation") + 1,
         lease_expires_at=lease_expiry(at),
         compensation_task_id=task_id or row.compensation_task_id,
     )
@@ -100,7 +102,9 @@ def checkpoint(claim: Claim, values: dict, *, at: datetime) -> bool:
     """Merge ``values`` into the saga context if this runner still holds the
     step; whether it did."""
     with transaction.atomic():
-        held = SagaStep.objects.filter(id=claim.step_id, lease_owner=claim.owner).exists()
+        held = SagaStep.objects.filter(
+            id=claim.step_id, lease_owner=claim.owner, lease_generation=claim.generation
+        ).exists()
         if held:
             saga = Saga.objects.select_for_update().only("context").get(id=claim.saga_id)
             context = {**saga.context, **values}
@@ -113,7 +117,9 @@ def record_success(claim: Claim, outputs: dict, *, at: datetime, last: bool) -> 
     append its events: five statements in one transaction. False when the
     lease was lost (the result is dropped)."""
     with transaction.atomic():
-        held = SagaStep.objects.filter(id=claim.step_id, status=_T.RUNNING, lease_owner=claim.owner).update(
+        held = SagaStep.objects.filter(
+            id=claim.step_id, status=_T.RUNNING, lease_owner=claim.owner, lease_generation=claim.generation
+        ).update(
             status=_T.SUCCEEDED,
             finished_at=at,
             lease_owner="",
@@ -126,7 +132,8 @@ def record_success(claim: Claim, outputs: dict, *, at: datetime, last: bool) -> 
         # Read-modify-write is safe: forward steps run one at a time and only
         # the lease holder gets here (checkpoints it made are in ``saved``).
         context = {**claim.context, **claim.saved, **outputs}
-        fields = {"context": context, "updated_at": at}
+        # The next step's message is due now (none after the last).
+        fields = {"context": context, "updated_at": at, "due_at": None if last else at}
         if last:
             fields.update(status=_G.SUCCEEDED, finished_at=at)
         ended = Saga.objects.filter(id=claim.saga_id, status=_G.RUNNING).update(**fields)
@@ -134,7 +141,7 @@ def record_success(claim: Claim, outputs: dict, *, at: datetime, last: bool) -> 
             # Turned around by a cancel or a failure while this step ran:
             # its outputs still count, its compensation needs them.
             Saga.objects.filter(id=claim.saga_id, status=_G.COMPENSATING).update(
-                context=context, updated_at=at
+                context=context, updated_at=at, due_at=at
             )
         started = {"attempt": claim.attempts}
         events = [
@@ -153,7 +160,11 @@ def record_compensation(claim: Claim, status: str, *, error: str = "", held: boo
     row nobody holds (attempts ran out in runs that died)."""
     at = now()
     rows = SagaStep.objects.filter(id=claim.step_id)
-    rows = rows.filter(lease_owner=claim.owner) if held else rows.exclude(status__in=[_T.COMPENSATED])
+    rows = (
+        rows.filter(lease_owner=claim.owner, lease_generation=claim.generation)
+        if held
+        else rows.exclude(status__in=[_T.COMPENSATED])
+    )
     fields = {"status": status, "lease_owner": "", "lease_expires_at": None, "retrying_since": None}
     if status == _T.COMPENSATED:
         fields["compensated_at"] = at
@@ -163,7 +174,8 @@ def record_compensation(claim: Claim, status: str, *, error: str = "", held: boo
     with transaction.atomic():
         if not rows.update(**fields):
             return False  # someone else holds it now; their record stands
-        Saga.objects.filter(id=claim.saga_id).update(updated_at=at)
+        # The chain's next compensation (or the settle) is due now.
+        Saga.objects.filter(id=claim.saga_id).update(updated_at=at, due_at=at)
         detail = {"attempt": claim.compensation_attempts, **({"error": error} if error else {})}
         SagaEvent.objects.bulk_create(
             [
@@ -183,6 +195,7 @@ def release(
     throttled_for: float = 0.0,
     error: str = "",
     event_name: SagaEventName | None = None,
+    due_in: float = 0.0,
     **detail,
 ) -> None:
     """Give the lease back so the retry (or anyone) can claim the step again.
@@ -193,6 +206,8 @@ def release(
     ``uncounted``: the run never reached the outside world (it waited for a
     budget), so it does not count as an attempt; ``throttled_for`` seconds
     are added to the time not held against the step's deadline.
+    ``due_in``: seconds until the retry's message is due (the saga's
+    ``due_at``, which the sweeper holds it to).
     """
     at = now()
     fields: dict[str, Any] = {"lease_owner": "", "lease_expires_at": None}
@@ -209,7 +224,9 @@ def release(
     if throttled_for:
         fields["throttled_seconds"] = F("throttled_seconds") + throttled_for
     with transaction.atomic():
-        SagaStep.objects.filter(id=claim.step_id, lease_owner=claim.owner).update(**fields)
-        Saga.objects.filter(id=claim.saga_id).update(updated_at=at)
+        SagaStep.objects.filter(
+            id=claim.step_id, lease_owner=claim.owner, lease_generation=claim.generation
+        ).update(**fields)
+        Saga.objects.filter(id=claim.saga_id).update(updated_at=at, due_at=at + timedelta(seconds=due_in))
         if event_name:
             event(claim.saga_id, event_name, step_id=claim.step_id, at=at, error=error, **detail).save()

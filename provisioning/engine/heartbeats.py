@@ -1,0 +1,123 @@
+"""Liveness across hosts: worker heartbeats, the leases a process renews
+while its steps run, and periodic jobs one worker at a time runs.
+
+Kept in PostgreSQL beside the leases, not in Redis: a claim then judges a
+holder's heartbeat and takes its step in the same store, under the same
+transaction rules, and a runner cut off from the database is cut off from
+both at once (its heartbeat stops exactly when it can no longer record).
+
+The threads that call these live in :mod:`.fleet`; this module only reads
+and writes rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from provisioning.engine.models import PeriodicRun, SagaStep, WorkerHeartbeat
+from provisioning.engine.owners import runner_of
+from provisioning.engine.settings import engine_settings
+
+# A heartbeat row this old belongs to a process long gone: dropped by the sweep.
+FORGET_AFTER = timedelta(hours=1)
+
+
+def beat(runner: str, at: datetime) -> None:
+    """Say ``runner`` is alive at ``at`` (one upsert)."""
+    WorkerHeartbeat.objects.bulk_create(
+        [WorkerHeartbeat(runner=runner, beat_at=at)],
+        update_conflicts=True,
+        unique_fields=["runner"],
+        update_fields=["beat_at"],
+    )
+
+
+def runner_dead(owner: str, at: datetime) -> bool:
+    """Whether the process holding ``owner``'s lease has missed its
+    heartbeats. A runner with no heartbeat row (an embedded worker, eager
+    mode, a process from before heartbeats) is not known dead: its lease's
+    expiry decides. (PostgreSQL's one-statement claim applies the same rule
+    in its SQL.)"""
+    cutoff = at - timedelta(seconds=engine_settings().runner_dead_after)
+    return WorkerHeartbeat.objects.filter(runner=runner_of(owner), beat_at__lt=cutoff).exists()
+
+
+def dead_runners(at: datetime) -> set[str]:
+    cutoff = at - timedelta(seconds=engine_settings().runner_dead_after)
+    return set(WorkerHeartbeat.objects.filter(beat_at__lt=cutoff).values_list("runner", flat=True))
+
+
+def forget_old(at: datetime) -> int:
+    return WorkerHeartbeat.objects.filter(beat_at__lt=at - FORGET_AFTER).delete()[0]
+
+
+# --- the leases this process holds, renewed by its heartbeat thread ---------
+
+
+@dataclass
+class Held:
+    step_id: int
+    owner: str
+    generation: int
+    renewed_at: datetime
+
+
+# One step at a time per thread (a prefork pool process has one; a threads
+# pool several): keyed by thread, so a run that ended without recording is
+# replaced by its thread's next claim, or dropped after its task.
+_held: dict[int, Held] = {}
+_held_lock = threading.Lock()
+
+
+def hold(*, step_id: int, owner: str, generation: int, at: datetime) -> None:
+    with _held_lock:
+        _held[threading.get_ident()] = Held(step_id, owner, generation, at)
+
+
+def let_go() -> None:
+    """This thread's run no longer holds a lease (it recorded, released, or
+    its task ended)."""
+    with _held_lock:
+        _held.pop(threading.get_ident(), None)
+
+
+def renew(at: datetime) -> int:
+    """Extend the leases this process's runs have held for a third of a
+    lease: a long step is never taken for abandoned. No statement at all
+    while every step is short."""
+    lease = timedelta(seconds=engine_settings().lease_seconds)
+    with _held_lock:
+        due = [held for held in _held.values() if held.renewed_at <= at - lease / 3]
+    renewed = 0
+    for held in due:
+        renewed += SagaStep.objects.filter(
+            id=held.step_id, lease_owner=held.owner, lease_generation=held.generation
+        ).update(lease_expires_at=at + lease)
+        held.renewed_at = at
+    return renewed
+
+
+# --- periodic jobs: every worker offers, one runs ---------------------------
+
+
+def periodic_due(name: str, seconds: float, at: datetime) -> bool:
+    """Whether this caller won the run of ``name`` due every ``seconds``.
+
+    One conditional UPDATE: concurrent callers queue on the row's lock and
+    re-check ``last_run_at`` after it, so exactly one wins each period and
+    the others return at once (what ``SELECT ... FOR UPDATE SKIP LOCKED``
+    would give, in one statement and on SQLite too). The first offer
+    creates the row and starts the clock without running, as beat does:
+    a fleet's first reconcile pass comes one interval after it started."""
+    due = PeriodicRun.objects.filter(name=name, last_run_at__lte=at - timedelta(seconds=seconds))
+    if due.update(last_run_at=at):
+        return True
+    if name not in _rows_made:
+        PeriodicRun.objects.bulk_create([PeriodicRun(name=name, last_run_at=at)], ignore_conflicts=True)
+        _rows_made.add(name)
+    return False
+
+
+_rows_made: set[str] = set()  # the rows this process made sure exist
