@@ -7,6 +7,7 @@ PostgreSQL and Redis. ``ARCADIA_ENV=production`` refuses the development
 secret key and ``DEBUG``.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -80,7 +81,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Hashed, expiring API tokens (arcadia.tokens; knox first, so that
+    # arcadia.tokens' admin replaces knox's).
+    "knox",
+    "arcadia.tokens",
     "django_filters",
     "drf_spectacular",
     # Swagger UI and ReDoc served from our own static files: the docs work
@@ -361,7 +365,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # First: API clients send "Authorization: Token <token>". The
+        # browsable API and the admin's users come with a session.
+        "arcadia.tokens.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -378,6 +384,22 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Every DRF view (the schema view too) maps errors the API's way.
     "EXCEPTION_HANDLER": "arcadia.exceptions.exception_handler",
+}
+
+# --- API tokens (arcadia/tokens; docs/decisions/0025-hashed-tokens.md) ----------
+# A token works for this many days after it is created (a user may ask for
+# fewer, never more); an operator shortens one in the admin.
+ARCADIA_TOKEN_TTL_DAYS = env.int("ARCADIA_TOKEN_TTL_DAYS", default=90)
+if ARCADIA_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("ARCADIA_TOKEN_TTL_DAYS must be at least 1: every token expires.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=ARCADIA_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # what clients of DRF's tokens already send
+    # 64 hex characters, SHA-512 digests: knox's defaults, named here so a
+    # change of knox's defaults cannot silently change ours.
+    "AUTH_TOKEN_CHARACTER_LENGTH": 64,
+    "SECURE_HASH_ALGORITHM": "hashlib.sha512",
+    "AUTO_REFRESH": False,
 }
 
 SPECTACULAR_SETTINGS = {

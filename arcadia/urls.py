@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("deployments.urls")),
     path("api/", include("inventory.urls")),
     path("api/", include("provisioning.engine.urls")),
+    path("api/", include("arcadia.tokens.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="api-redoc"),

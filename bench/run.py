@@ -369,13 +369,15 @@ def _api_calls(sim) -> int:
 
 # --- 4. API ------------------------------------------------------------------------
 def bench_api(stack, tenant, seconds: float) -> dict:
-    from rest_framework.authtoken.models import Token
+    from django.contrib.auth import get_user_model
 
+    from arcadia.tokens.services import api_token_create
     from bench.loadgen import run_load
     from deployments.models import Deployment
 
     base = stack.start_web(workers=2)
-    token = Token.objects.get(user__username="bench").key
+    # Tokens are shown once, so this phase issues its own.
+    _, token = api_token_create(user=get_user_model().objects.get(username="bench"))
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
     detail = Deployment.objects.filter(tenant=tenant, status="active").order_by("pk").first()
     results = [

@@ -1,9 +1,9 @@
 """Fixtures of the API tests: tenants, users and their authenticated clients."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from arcadia.tokens.services import api_token_create
 from tests import factories
 
 
@@ -13,8 +13,8 @@ def client_for(db):
 
     def make(user) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = api_token_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

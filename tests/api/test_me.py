@@ -1,21 +1,20 @@
 """GET /api/me/: the caller and the tenants it may act for."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from tests import factories
+from tests.support.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
 
-def test_me_lists_the_callers_tenants_only(api_client):
+def test_me_lists_the_callers_tenants_only():
     acme, beta = factories.TenantFactory(slug="acme"), factories.TenantFactory(slug="beta")
     factories.TenantFactory(slug="other")
     user = factories.UserFactory(username="alice", tenant=acme)
     factories.TenantMembershipFactory(user=user, tenant=beta)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
 
-    body = api_client.get("/api/me/").json()
+    body = token_client(user).get("/api/me/").json()
 
     assert body["username"] == "alice" and body["is_staff"] is False
     assert sorted(t["slug"] for t in body["tenants"]) == ["acme", "beta"]

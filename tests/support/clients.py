@@ -1,14 +1,16 @@
 """API and admin clients for tests: a user's token client, an admin action run."""
 
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from arcadia.tokens.services import api_token_create
 
 
 def token_client(user) -> APIClient:
     """An API client that authenticates as ``user`` with a fresh token."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    _, token = api_token_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -1,4 +1,5 @@
-"""``manage.py create_tenant_user``: a tenant, a user in it and the user's API token."""
+"""``manage.py create_tenant_user``: a tenant, a user in it and a new API token
+for the user, printed once (the database keeps only its digest)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,7 +8,10 @@ from deployments.tenants import tenant_user_create
 
 
 class Command(BaseCommand):
-    help = "Create a tenant, a user in it and print the user's API token (safe to run again)."
+    help = (
+        "Create a tenant and a user in it, and print a new API token for the user: shown this once, "
+        "valid ARCADIA_TOKEN_TTL_DAYS days. Safe to run again (each run issues another token)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--tenant", required=True, help="tenant slug (a DNS label, e.g. acme)")
@@ -21,5 +25,8 @@ class Command(BaseCommand):
             )
         except ApplicationError as exc:
             raise CommandError(f"{exc.message} {exc.fields}") from exc
-        self.stderr.write(f"tenant {tenant_obj.slug}, user {user.username}; API token:")
+        self.stderr.write(
+            f"tenant {tenant_obj.slug}, user {user.username}; a new API token (shown only now; "
+            "list or revoke tokens at /api/tokens/):"
+        )
         self.stdout.write(token)
