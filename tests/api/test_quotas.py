@@ -6,9 +6,9 @@ import threading
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from arcadia.tokens.services import api_token_create
 from deployments.models import Deployment, DeploymentStatus
 from provisioning.engine import Saga
 from tests import factories
@@ -145,7 +145,7 @@ def test_posts_racing_for_the_last_slot_get_one_202(settings, dosim):
     settings.ARCADIA_DNS_CHECK_AT_POST = False  # the race, not the look-up
     acme = factories.TenantFactory(slug="acme", max_live_deployments=3)
     _live(acme, 2)
-    token = Token.objects.create(user=factories.UserFactory(username="alice", tenant=acme)).key
+    _, token = api_token_create(user=factories.UserFactory(username="alice", tenant=acme))
     start, codes = threading.Barrier(8), []
 
     def post(i):
