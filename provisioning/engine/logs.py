@@ -9,7 +9,6 @@ from contextvars import ContextVar
 from opentelemetry import trace
 
 from provisioning.engine.errors import StepError
-from provisioning.engine.settings import engine_settings
 
 log = logging.getLogger("provisioning.engine")
 
@@ -49,10 +48,11 @@ _step_fields: ContextVar[dict | None] = ContextVar("arcadia_step_fields", defaul
 
 
 @contextmanager
-def step_fields(claim, phase: str):
-    """The log fields of ``claim``'s run, for as long as it runs."""
+def step_fields(claim, phase: str, keys: dict):
+    """The log fields of ``claim``'s run, for as long as it runs; ``keys``
+    names the context keys of ``subject`` and ``tenant`` (engine setting
+    ``log_fields``)."""
     data = claim.context
-    keys = engine_settings().log_fields
     token = _step_fields.set(
         {
             "saga_id": str(claim.saga_id),

@@ -24,6 +24,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from provisioning.engine.errors import NotReady, Throttled
 from provisioning.engine.logs import step_fields
 from provisioning.engine.outcome import Next, Outcome
+from provisioning.engine.settings import engine_settings
 
 _UNSET = object()
 _tracer = _UNSET
@@ -185,7 +186,7 @@ def step_running(claim, *, phase: str):
     """A step run (``phase``: forward or compensation): its log fields and,
     with tracing on, its span under the saga's, ``run.ended(outcome)``
     saying how it ended."""
-    with step_fields(claim, phase):
+    with step_fields(claim, phase, engine_settings().log_fields):
         found = tracer()
         if found is None:
             yield _NO_RUN
