@@ -80,9 +80,9 @@ def collect_after_a_retry_or_failure(state=None, **_kwargs) -> None:
 @signals.worker_process_shutdown.connect
 def send_the_spans_still_batched(**_kwargs) -> None:
     # A pool process can exit without running atexit: flush the batch first.
-    from provisioning.engine import tracing
+    from provisioning.engine import tracing_flush
 
-    tracing.flush()
+    tracing_flush()
 
 
 @signals.setup_logging.connect

@@ -12,7 +12,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arcadia.settings")
 import django  # noqa: E402
 
 django.setup(set_prefix=False)
-from provisioning.engine import tracing  # noqa: E402
+from provisioning.engine import tracing_instrument_django  # noqa: E402
 
-tracing.instrument_django()
+tracing_instrument_django()
 application = get_wsgi_application()

@@ -216,3 +216,8 @@ def step_error(exc: BaseException) -> None:
         span.add_event("not ready", {"message": str(exc)[:500]})
     else:
         span.record_exception(exc)
+
+
+# The facade's names (provisioning.engine): what the project's process set-up calls.
+tracing_flush = flush
+tracing_instrument_django = instrument_django
