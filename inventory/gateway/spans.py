@@ -21,7 +21,7 @@ _DOMAIN = re.compile(r"^(/v2/domains/)[^/]+")
 def route_template(path: str) -> str:
     """``/v2/domains/arcadia.test/records/12`` -> ``/v2/domains/{domain_name}/records/{id}``:
     a bounded span name, as OpenTelemetry's HTTP conventions ask."""
-    return _IDS.sub("/{id}", _DOMAIN.sub(r"\1{domain_name}", path))
+    return _IDS.sub("/{id}", _DOMAIN.sub(r"\1{domain_name}", path.rstrip("/") or "/"))
 
 
 class _NoCall:

@@ -87,13 +87,16 @@ def test_a_rolled_back_saga_is_one_trace(
     assert "forward point_deployment_dns" in order
     assert order.index("compensation create_droplet") > order.index("forward point_deployment_dns")
     calls = [s for s in worker_spans if s.kind == 3]  # SPAN_KIND_CLIENT
-    assert any(s.name == "POST /v2/droplets" for s in calls)
+    assert any(s.name == "POST /v2/droplets" for s in calls), sorted({(s.name, s.kind) for s in worker_spans})
     assert any(s.name == "DELETE /v2/droplets/{id}" for s in calls)
 
     lines = [json.loads(line) for line in worker.log().splitlines() if line.startswith("{")]
-    engine = [line for line in lines if line["name"] == "provisioning.engine" and line.get("step")]
+    engine = [line for line in lines if line["name"] == "provisioning.engine" and line["phase"]]
     assert engine, worker.log()[-3000:]
     for line in engine:
         assert line["saga_id"] == str(saga.id)
         assert {"phase", "attempt", "subject", "tenant"} <= set(line)
         assert line["trace_id"] == trace_id
+        assert line["tenant"] and line["subject"]
+    # A line outside any step run has the same keys, empty.
+    assert all({"saga_id", "step", "phase", "attempt", "subject", "tenant"} <= set(line) for line in lines)
