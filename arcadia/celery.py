@@ -75,3 +75,20 @@ def collect_after_a_retry_or_failure(state=None, **_kwargs) -> None:
     # solo pool) a full collection would scan everything.
     if state in (states.RETRY, states.FAILURE) and _heap_frozen:
         gc.collect()
+
+
+@signals.worker_process_shutdown.connect
+def send_the_spans_still_batched(**_kwargs) -> None:
+    # A pool process can exit without running atexit: flush the batch first.
+    from provisioning.engine import tracing_flush
+
+    tracing_flush()
+
+
+@signals.setup_logging.connect
+def keep_djangos_logging(**_kwargs) -> None:
+    """Celery's own logging set-up would replace LOGGING's handler (and its
+    JSON formatter and filter) with its plain one: apply LOGGING instead."""
+    import logging.config
+
+    logging.config.dictConfig(settings.LOGGING)

@@ -329,6 +329,10 @@ SAGA_ENGINE = {
     ],
     # A saga that ends gives back the DigitalOcean calls its create held.
     "saga_finished": ["inventory.budget.budget_release"],
+    # What a JSON log line calls tenant and subject (provisioning/engine/logs.py).
+    "log_fields": {"tenant": "tenant_id", "subject": "deployment_id"},
+    # e.g. "https://tempo.example/trace/{trace_id}": the admin's saga page links it.
+    "trace_url_template": env.str("ARCADIA_TRACE_URL_TEMPLATE", default=""),
 }
 # --- reconciliation (issue 16; deployments/reconcile.py) -------------------------
 ARCADIA_RECONCILE_INTERVAL = env.float("ARCADIA_RECONCILE_INTERVAL", default=900.0)
@@ -422,13 +426,27 @@ FLOWER_DEFAULT_CREDENTIALS = ["admin:arcadia", "admin:change-me", "admin:admin",
 # refused for any user name, since a copied example is as guessable as a default.
 FLOWER_KNOWN_PASSWORDS = ["arcadia", "change-me", "admin", "password", "arcadia-admin", "flower-test-secret"]
 
+# plain (default) or json: one JSON object a line, each carrying the step
+# run's fields and, with tracing on, trace_id/span_id (provisioning/engine/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"step_context": {"()": "provisioning.engine.logs.StepContextFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["step_context"] if LOG_FORMAT == "json" else [],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # python-digitalocean logs request headers at DEBUG: keep it quiet so

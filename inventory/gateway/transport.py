@@ -40,6 +40,7 @@ import requests
 from digitalocean.baseapi import PATCH, POST, BaseAPI
 
 from inventory.budget import get_budget
+from inventory.gateway import spans
 from inventory.gateway.errors import (
     GatewayPermanentError,
     GatewayThrottled,
@@ -99,6 +100,11 @@ class _Pinned:
     # BaseAPI's private ``__perform_request`` (name-mangled) is the one place every
     # request of the library passes through, pagination included.
     def _BaseAPI__perform_request(self, url, type="GET", params=None):  # noqa: A002 - library's name
+        target = urlsplit(urljoin(self.end_point, url))
+        with spans.provider_call(type, target.path, target.hostname or "") as call:
+            return self._perform(url, type, params, call)
+
+    def _perform(self, url, type, params, call):  # noqa: A002 - library's name
         gateway = self._gateway
         target = urljoin(self.end_point, url)
         where = f"{type} {urlsplit(target).path}"
@@ -107,6 +113,7 @@ class _Pinned:
         try:
             budget = get_budget(gateway._token)
             decision = gateway._permit(budget, type, urlsplit(target).path)
+            call.permit(decision)
         except redis.RedisError as exc:
             # No budget store, no permit: wait for it as for any transient fault.
             raise GatewayTransientError(f"{where}: the DigitalOcean budget is unavailable: {exc}") from None
@@ -122,6 +129,7 @@ class _Pinned:
         except requests.RequestException as exc:
             raise GatewayTransientError(gateway.scrub(f"{where}: {exc.__class__.__name__}: {exc}")) from None
         self.last_response = response
+        call.answered(response.status_code)
         try:
             paused = budget.observe(response.status_code, response.headers, decision)
         except redis.RedisError:

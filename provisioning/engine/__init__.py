@@ -54,6 +54,7 @@ _LAZY = {
     ),
     "SagaEventName": "provisioning.engine.events",
     "sweep_stalled_sagas": "provisioning.engine.sweeper",
+    **dict.fromkeys(("tracing_flush", "tracing_instrument_django"), "provisioning.engine.tracing"),
     "embedded_worker": "provisioning.engine.embedded",
     "SagaOutputSerializer": "provisioning.engine.serializers",
     "SagaSummaryOutputSerializer": "provisioning.engine.serializers",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db import InterfaceError, OperationalError
 
-from provisioning.engine import claims, registry
+from provisioning.engine import claims, registry, tracing
 from provisioning.engine.claims import Claim, Refusal, Refused
 from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
 from provisioning.engine.events import SagaEventName
@@ -34,6 +34,11 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
     claim = claims.claim_compensation(saga_id=saga_id, index=index, owner=owner, task_id=task_id)
     if isinstance(claim, Refused):
         return _refused(claim)
+    with tracing.step_running(claim, phase="compensation") as run:
+        return run.ended(_run_claimed(saga_id, index, claim))
+
+
+def _run_claimed(saga_id, index: int, claim: Claim) -> Outcome:
     definition = registry.get_definition(claim.kind, claim.version)
     step = definition.steps[index]
     logger = step_log(saga_id, index, claim.name)
@@ -41,9 +46,11 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
     try:
         step.compensate(claims.step_context(claim, definition))
     except PermanentError as exc:
+        tracing.step_error(exc)
         logger.error("compensation failed permanently: %s", exc)
         return _give_up(claim, stored_error(exc))
     except NotReady as exc:
+        tracing.step_error(exc)
         # Waiting (a budget, a droplet still busy) is not a failed try.
         delay = exc.retry_after if exc.retry_after is not None else policy.poll_interval
         throttled = delay if isinstance(exc, Throttled) else 0.0
@@ -60,6 +67,7 @@ def compensation_run(*, saga_id, index: int, owner: str, task_id: str = "") -> O
     except (OperationalError, InterfaceError):
         raise  # the database went away: the task adapter retries, uncounted
     except Exception as exc:  # transient, or a bug: both worth retrying
+        tracing.step_error(exc)
         if not isinstance(exc, TransientError):
             logger.exception("compensation raised an undeclared error")
         tries, default = claim.compensation_attempts, engine_settings().compensation_retry_seconds

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.db import InterfaceError, OperationalError
 
-from provisioning.engine import claims, hooks, registry
+from provisioning.engine import claims, hooks, registry, tracing
 from provisioning.engine.claims import Claim, LeaseLost, Refusal, Refused
 from provisioning.engine.clock import now
 from provisioning.engine.errors import NotReady, PermanentError, Throttled, TransientError
@@ -33,22 +33,31 @@ def step_run(*, saga_id, index: int, owner: str, task_id: str = "") -> Outcome:
     claim = claims.claim_forward(saga_id=saga_id, index=index, owner=owner, task_id=task_id)
     if isinstance(claim, Refused):
         return _refused(saga_id, claim)
+    with tracing.step_running(claim, phase="forward") as run:
+        return run.ended(_run_claimed(saga_id, index, claim))
+
+
+def _run_claimed(saga_id, index: int, claim: Claim) -> Outcome:
     definition = registry.get_definition(claim.kind, claim.version)
     step = definition.steps[index]
     logger = step_log(saga_id, index, claim.name)
     try:
         outputs = step.execute(claims.step_context(claim, definition)) or {}
     except Throttled as exc:
+        tracing.step_error(exc)
         return _wait_for_budget(claim, step.retry, exc)
     except NotReady as exc:
+        tracing.step_error(exc)
         return _poll_later(claim, step.retry, exc)
     except LeaseLost as exc:
         logger.warning("%s; this run stops", exc)
         return Outcome.stop()
     except TransientError as exc:
+        tracing.step_error(exc)
         logger.warning("transient error (attempt %s): %s", claim.attempts, exc)
         return _retry_later(claim, step.retry, exc)
     except PermanentError as exc:
+        tracing.step_error(exc)
         logger.warning("permanent error: %s", exc)
         return Outcome.fail(stored_error(exc))
     except (OperationalError, InterfaceError):
@@ -57,6 +66,7 @@ def step_run(*, saga_id, index: int, owner: str, task_id: str = "") -> Outcome:
         # this run's lease (an earlier try of the same task).
         raise
     except Exception as exc:  # a bug in a step fails it like a permanent error
+        tracing.step_error(exc)
         logger.exception("step raised an undeclared error")
         return Outcome.fail(stored_error(exc))
     last = index == len(definition.steps) - 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from provisioning.engine import registry, wiring
+from provisioning.engine import registry, tracing, wiring
 from provisioning.engine.clock import now
 from provisioning.engine.errors import SagaOperationRefused
 from provisioning.engine.events import SagaEventName
@@ -40,15 +40,16 @@ def saga_start(*, kind: str, context: dict, subject=None) -> Saga:
     subject_type, subject_id = subject_key(subject) if subject is not None else ("", "")
     # No savepoint: inside a caller's transaction (the usual case) this is
     # part of its unit of work, and a failure here fails it anyway.
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=False), tracing.saga_starting(definition.kind) as stamp:
         saga = Saga.objects.create(
             kind=definition.kind,
             version=definition.version,
             subject_type=subject_type,
             subject_id=subject_id,
-            context=dict(context),
+            context=stamp.context(dict(context)),
             due_at=now(),  # its first message leaves on commit
         )
+        stamp.created(saga.id)
         SagaStep.objects.bulk_create(SagaStep(saga=saga, index=i, name=name) for i, name in enumerate(names))
         SagaEvent.objects.create(
             saga=saga, event=SagaEventName.SAGA_STARTED, detail={"kind": kind, "steps": names}

@@ -9,7 +9,7 @@ announces, so the cached object is rebuilt.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -53,6 +53,11 @@ class EngineSettings:
     operations_panels: tuple[tuple[str, str], ...] = ()
     before_send: tuple[str, ...] = ("provisioning.engine.embedded.autostart",)
     saga_finished: tuple[str, ...] = ()
+    # Structured log fields read from the saga context: {"tenant": key,
+    # "subject": key} (provisioning/engine/logs.py). The engine knows no tenant.
+    log_fields: dict = field(default_factory=dict)
+    # Where the admin links a saga's trace, "{trace_id}" filled in (empty: no link).
+    trace_url_template: str = ""
 
 
 _FIELDS = {f.name for f in fields(EngineSettings)}

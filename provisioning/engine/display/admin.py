@@ -31,6 +31,7 @@ from provisioning.engine.display.saga_page import (
     status_pill,
     subject_label,
     timestamp_ms,
+    trace_link,
 )
 from provisioning.engine.display.saga_summary import brief_error, format_age, format_seconds
 from provisioning.engine.display.summaries import summary_of_saga
@@ -96,6 +97,7 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "cancel_requested",
         "error",
         "pretty_context",
+        "trace",
         "created",
         "updated",
         "finished",
@@ -153,6 +155,10 @@ class SagaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="finished at")
     def finished(self, saga):
         return timestamp_ms(saga.finished_at)
+
+    @admin.display(description="trace")
+    def trace(self, saga):
+        return trace_link(saga.context)
 
     @admin.display(description="context")
     def pretty_context(self, saga):

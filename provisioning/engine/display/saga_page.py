@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from provisioning.engine import tracing
 from provisioning.engine.display.saga_summary import (
     StepStory,
     brief_error,
@@ -49,6 +50,19 @@ def flower_task_link(task_id: str, label: str = "") -> str:
         return format_html('<span title="{}">{}</span>', task_id, text)
     url = f"{flower_url.rstrip('/')}/task/{task_id}"
     return format_html('<a href="{}" target="_blank" rel="noopener" title="{}">{}</a>', url, task_id, text)
+
+
+def trace_link(context: dict) -> str:
+    """The saga's trace in the tracing backend (``trace_url_template``),
+    the bare trace id without one, a dash when the saga was not traced."""
+    trace_id = tracing.trace_id_of(context)
+    if not trace_id:
+        return "—"
+    template = engine_settings().trace_url_template
+    if not template:
+        return trace_id
+    url = template.format(trace_id=trace_id)
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, trace_id)
 
 
 def badge(outcome: str) -> SafeString:
