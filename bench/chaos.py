@@ -56,6 +56,8 @@ def main(argv=None) -> int:
     print("\n=== chaos summary ===")
     for drill, (code, took) in results.items():
         print(f"  {drill:9} {'OK' if code == 0 else f'FAILED (exit {code})'} in {took:.0f} s")
+    if "fleet" in results:
+        fleet_drill.print_summary()
     return 0 if all(code == 0 for code, _ in results.values()) else 1
 
 

@@ -79,19 +79,29 @@ def run(args) -> int:
         print("chaos fleet: REFUSED — the fleet drill needs root (ip netns, veth pairs, a bridge)")
         return 2
     pairs = [(b, f) for b in _pick(args.fleet_brokers, BROKERS) for f in _pick(args.fleet_faults, FAULTS)]
+    for broker, fault in pairs:  # a figure printed at the end is this run's, never an earlier one's
+        _figures_path(broker, fault).unlink(missing_ok=True)
     if len(pairs) == 1:
         return run_one(*pairs[0], args)
-    results = {}
+    codes = []
     for broker, fault in pairs:
         argv = [PYTHON, "-m", "bench.chaos", *sys.argv[1:], "--drills=fleet"]
         argv += [f"--fleet-brokers={broker}", f"--fleet-faults={fault}"]
-        code = subprocess.run(argv, cwd=ROOT, check=False).returncode
-        results[(broker, fault)] = (code, _figures(broker, fault))
+        codes.append(subprocess.run(argv, cwd=ROOT, check=False).returncode)
     print("\n=== fleet drill summary ===")
-    for (broker, fault), (code, figures) in results.items():
-        verdict = "OK" if code == 0 else f"FAILED (exit {code})"
-        print(f"  {broker:8} {fault:9} {verdict:18} {figures.get('line', '')}")
-    return 0 if all(code == 0 for code, _ in results.values()) else 1
+    print_summary()
+    return 0 if not any(codes) else 1
+
+
+def print_summary() -> None:
+    """One line per (broker, fault) run that left its figures: the closing
+    note of ``make chaos`` prints these too."""
+    for broker in BROKERS:
+        for fault in FAULTS:
+            figures = _figures(broker, fault)
+            if figures:
+                verdict = "FAILED" if figures["failed"] else "OK"
+                print(f"  fleet {broker:8} {fault:9} {verdict:6} {figures['line']}")
 
 
 def _pick(text: str, known: tuple[str, ...]) -> list[str]:
@@ -102,10 +112,13 @@ def _pick(text: str, known: tuple[str, ...]) -> list[str]:
     return picked
 
 
+def _figures_path(broker: str, fault: str) -> Path:
+    return RESULTS / f"fleet-{broker}-{fault}.json"
+
+
 def _figures(broker: str, fault: str) -> dict:
-    path = RESULTS / f"fleet-{broker}-{fault}.json"
     with contextlib.suppress(OSError, ValueError):
-        return json.loads(path.read_text())
+        return json.loads(_figures_path(broker, fault).read_text())
     return {}
 
 
@@ -296,6 +309,6 @@ def _judge(broker, fault, report, *, fault_at, healed_at, victim: Host) -> int:
     figures = {"since_fault": since_fault, "since_heal": since_heal, "line": line, "failed": failed}
     figures |= {k: report[k] for k in ("stuck", "recorded_twice", "takeovers", "fenced_log_lines")}
     figures |= {"duplicates": len(report["duplicates"]), "orphans": len(report["orphans"])}
-    (RESULTS / f"fleet-{broker}-{fault}.json").write_text(json.dumps(figures, indent=2))
+    _figures_path(broker, fault).write_text(json.dumps(figures, indent=2))
     print(f"\nchaos fleet {broker}/{fault} ({victim.name}): {'FAILED' if failed else 'OK'}")
     return 1 if failed else 0
