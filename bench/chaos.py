@@ -9,9 +9,13 @@ by a provider outage).
   few DNS writes fail for good;
 - ``redis``, ``postgres``, ``provider``: outage drills
   (``bench/chaos_outages.py``): the worker's broker, the database, or the
-  provider goes away mid-run and comes back.
+  provider goes away mid-run and comes back;
+- ``fleet``: three worker hosts in network namespaces, one lost (crash,
+  partition, beat's host) at a time, on Redis and on RabbitMQ
+  (``bench/fleet_drill.py``; needs root).
 
-``CHAOS_ARGS="--drills redis,provider"`` picks drills. Each runs in its own
+``CHAOS_ARGS="--drills redis,provider"`` picks drills; ``CHAOS_ARGS=--fleet-only``
+runs only the fleet drill (``--fleet-sagas 20`` for a quick one). Each runs in its own
 process (Django is set up once per process, on the drill's own database).
 """
 
@@ -25,17 +29,17 @@ import sys
 import threading
 import time
 
-from bench import chaos_checks
+from bench import chaos_checks, fleet_drill
 from bench.harness import ROOT, Stack
 
-DRILLS = ("kill", "redis", "postgres", "provider")
+DRILLS = ("kill", "redis", "postgres", "provider", "fleet")
 
 
 def main(argv=None) -> int:
     args = _parse(argv)
     # SIGTERM must still stop every process (and server) a drill started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    drills = [d.strip() for d in args.drills.split(",") if d.strip()]
+    drills = ["fleet"] if args.fleet_only else [d.strip() for d in args.drills.split(",") if d.strip()]
     unknown = [d for d in drills if d not in DRILLS]
     if unknown:
         raise SystemExit(f"unknown drills {unknown}; pick from {', '.join(DRILLS)}")
@@ -45,12 +49,15 @@ def main(argv=None) -> int:
     for drill in drills:
         started = time.monotonic()
         again = list(argv if argv is not None else sys.argv[1:])  # the last --drills wins
+        again = [a for a in again if a != "--fleet-only"]  # it would override --drills
         argv_one = [sys.executable, "-m", "bench.chaos", *again, f"--drills={drill}"]
         run = subprocess.run(argv_one, cwd=ROOT, check=False)
         results[drill] = (run.returncode, time.monotonic() - started)
     print("\n=== chaos summary ===")
     for drill, (code, took) in results.items():
         print(f"  {drill:9} {'OK' if code == 0 else f'FAILED (exit {code})'} in {took:.0f} s")
+    if "fleet" in results:
+        fleet_drill.print_summary()
     return 0 if all(code == 0 for code, _ in results.values()) else 1
 
 
@@ -70,6 +77,7 @@ def _parse(argv):
     outage.add_argument("--outage", type=float, default=10.0, help="seconds Redis or PostgreSQL stays down")
     outage.add_argument("--provider-outage", type=float, default=60.0, help="seconds of provider 503s")
     outage.add_argument("--boot-delay", type=float, default=6.0, help="seconds a simulated droplet boots")
+    fleet_drill.add_arguments(parser)
     parser.add_argument("--timeout", type=float, default=600.0, help="bound of the wait for terminal states")
     args = parser.parse_args(argv)
     return args
@@ -78,6 +86,8 @@ def _parse(argv):
 def _run_one(drill: str, args) -> int:
     if drill == "kill":
         return kill_drill(args)
+    if drill == "fleet":
+        return fleet_drill.run(args)
     from bench import chaos_outages
 
     return chaos_outages.run(drill, args)

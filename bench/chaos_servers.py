@@ -34,6 +34,9 @@ def _as_postgres(argv: list[str]) -> list[str]:
 class PrivatePostgres:
     """One PostgreSQL cluster on its own port and data directory."""
 
+    # The fleet drill adds its bridge's address (bench/fleet_servers.py).
+    listen_addresses = "127.0.0.1"
+
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.root = Path(tempfile.mkdtemp(prefix="arcadia-pg-"))
@@ -53,7 +56,7 @@ class PrivatePostgres:
 
     def start(self) -> None:
         """Start (or restart after a crash) and wait until it accepts clients."""
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses={self.listen_addresses} -c fsync=off"
         argv = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options]
         subprocess.run(_as_postgres([*argv, "-w", "-t", "60", "start"]), check=True, capture_output=True)
         self.starts += 1
