@@ -232,11 +232,15 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # --- DigitalOcean and the simulator -------------------------------------------
 DOSIM_TOKEN = env.str("DOSIM_TOKEN", default="dosim-token")
-DOSIM_DEFAULT_URL = "http://127.0.0.1:8089/v2/"
+# Where the simulator's token goes when DIGITALOCEAN_API_URL is not set. Any
+# other token goes to DigitalOcean unless DIGITALOCEAN_API_URL names another
+# address itself: a real token never reaches the simulator by a default
+# (docker-compose.yml sets DOSIM_URL, never DIGITALOCEAN_API_URL).
+DOSIM_URL = env.str("DOSIM_URL", default="http://127.0.0.1:8089/v2/")
 DIGITALOCEAN_TOKEN = env.str("DIGITALOCEAN_TOKEN", default=DOSIM_TOKEN)
-DIGITALOCEAN_API_URL = env.str(
-    "DIGITALOCEAN_API_URL",
-    default=DOSIM_DEFAULT_URL if DIGITALOCEAN_TOKEN == DOSIM_TOKEN else "https://api.digitalocean.com/v2/",
+# Empty counts as unset (compose passes ${DIGITALOCEAN_API_URL:-}).
+DIGITALOCEAN_API_URL = env.str("DIGITALOCEAN_API_URL", default="") or (
+    DOSIM_URL if DIGITALOCEAN_TOKEN == DOSIM_TOKEN else "https://api.digitalocean.com/v2/"
 )
 DIGITALOCEAN_REQUEST_TIMEOUT = env.float("DIGITALOCEAN_REQUEST_TIMEOUT", default=15.0)
 
@@ -466,9 +470,11 @@ ARCADIA_DO_BUDGET_SHARE = env.float("ARCADIA_DO_BUDGET_SHARE", default=0.9)
 # for sagas already past create, so creates cannot eat the window.
 ARCADIA_DO_BUDGET_CREATE_RESERVE = env.float("ARCADIA_DO_BUDGET_CREATE_RESERVE", default=0.1)
 # The same in the hour window. Smaller: a create holds the calls its saga
-# plans, so the hour's reserve is only for calls no plan counts (rollbacks,
-# retries, polls past the first); the minute's also absorbs bursts of polls.
-ARCADIA_DO_BUDGET_CREATE_RESERVE_HOUR = env.float("ARCADIA_DO_BUDGET_CREATE_RESERVE_HOUR", default=0.05)
+# plans (and a rollback spends what its saga still holds first), so the
+# hour's reserve is only for calls no plan counts (retries, polls past the
+# first, a rollback's beyond its held calls); the minute's also absorbs
+# bursts of polls.
+ARCADIA_DO_BUDGET_CREATE_RESERVE_HOUR = env.float("ARCADIA_DO_BUDGET_CREATE_RESERVE_HOUR", default=0.02)
 # Seconds added to each window: our clock starts at the permit, DigitalOcean's
 # when the request arrives, a little later.
 ARCADIA_DO_BUDGET_WINDOW_MARGIN = env.float("ARCADIA_DO_BUDGET_WINDOW_MARGIN", default=1.0)

@@ -27,6 +27,8 @@ __all__ = ["ARCADIA_TAG", "GatewayNotFound", "gateway", "gateway_errors", "dropl
 # Where a saga's context carries its fairness key and weight (the tenant's
 # slug and budget weight, from deployments.services): opaque to the budget.
 FAIRNESS_KEY, FAIRNESS_WEIGHT = "fairness_key", "fairness_weight"
+# A plan larger than any saga holds: the caller may spend every held call.
+SPEND_ANY_HELD = 1_000_000
 
 
 def gateway(ctx=None, *, compensating: bool = False, calls: int = 1) -> DigitalOceanGateway:
@@ -48,7 +50,9 @@ def gateway(ctx=None, *, compensating: bool = False, calls: int = 1) -> DigitalO
             fairness_key=str(ctx.get(FAIRNESS_KEY) or ""),
             weight=float(ctx.get(FAIRNESS_WEIGHT) or 1),
             holds=0 if compensating else ctx.calls_planned_after,
-            plan=0 if compensating else ctx.planned_calls,
+            # A rollback spends what its saga still holds first: the forward
+            # calls it will never make pay for undoing the ones it made.
+            plan=SPEND_ANY_HELD if compensating else ctx.planned_calls,
         ),
         calls=calls,
     )

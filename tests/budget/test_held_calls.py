@@ -106,3 +106,18 @@ def test_a_retried_create_holds_nothing_twice(kind):
     assert budget.acquire(create(0, holds=3), "POST", "/v2/droplets").granted
     assert budget.acquire(create(0, holds=3), "POST", "/v2/droplets").granted  # its answer was lost
     assert budget.status()["held"] == 3
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_a_rollback_spends_what_its_saga_still_holds_first(kind):
+    from provisioning.steps._gateway import SPEND_ANY_HELD
+
+    budget = make_budget(kind, config(per_minute=0, per_hour=8))
+    assert budget.acquire(create(0, holds=3), "POST", "/v2/droplets").granted
+    assert budget.acquire(create(1, holds=3), "POST", "/v2/droplets").granted  # 2 used, 6 held: full
+    undo = Caller(saga_id="s0", step="create_droplet", compensating=True, plan=SPEND_ANY_HELD)
+    # Saga 0 failed before its DNS: destroying its droplet is paid from the
+    # calls it will never make, at once, though the window has nothing free.
+    assert budget.acquire(undo, "DELETE", "/v2/droplets/1").granted
+    assert budget.status()["held"] == 5
+    assert budget.acquire(dns(1), "GET", "/v2/domains/z/records", cost=2).granted
