@@ -58,6 +58,7 @@ def _seed(sim, n: int) -> None:
             kind="provision_deployment",
             subject_type="deployments.deployment",
             subject_id=str(dep.pk),
+            subject_public_id=str(dep.public_id),
             status=SagaStatus.SUCCEEDED,
             finished_at=now - timezone.timedelta(hours=1),
         )

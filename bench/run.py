@@ -384,7 +384,7 @@ def bench_api(stack, tenant, seconds: float) -> dict:
         run_load("trivial GET /api/me/", f"{base}/api/me/", headers=headers, duration=seconds),
         run_load(
             "GET /api/deployments/{id}/",
-            f"{base}/api/deployments/{detail.pk}/",
+            f"{base}/api/deployments/{detail.public_id}/",
             headers=headers,
             duration=seconds,
         ),

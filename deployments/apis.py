@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from arcadia.exceptions import ApiErrorsMixin
+from arcadia.public_ids import PUBLIC_ID_REGEX
 from deployments import services
 from deployments.filters import DeploymentFilter
 from deployments.models import Deployment, DeploymentStatus
@@ -42,7 +43,10 @@ IDEMPOTENCY_KEY_MAX = 255
 _ERROR = OpenApiResponse(
     OpenApiTypes.OBJECT, "field errors ({field: [message]}) or a rule broken ({detail: message})"
 )
-_NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, "no such object in your tenants, or past the last page")
+_NOT_FOUND = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    "no such object in your tenants, or past the last page (an integer id, the old form, is no id)",
+)
 _CONFLICT = OpenApiResponse(OpenApiTypes.OBJECT, "the deployment's status does not allow this change")
 _UNAVAILABLE = OpenApiResponse(OpenApiTypes.OBJECT, "the database or broker is down: {detail, unavailable}")
 _QUOTA = OpenApiResponse(
@@ -78,9 +82,11 @@ class DeploymentViewSet(
     # For the schema generator only; requests go through get_queryset.
     queryset = Deployment.objects.none()
     filterset_class = DeploymentFilter
-    # Any id reaches the view (DRF's default stops at a dot), so every
-    # unknown one answers the API's JSON 404, not Django's HTML page.
-    lookup_value_regex = "[^/]+"
+    # The API names it by its public id; any other path (an integer id of
+    # old among them) is the API's JSON 404 (arcadia.error_pages).
+    lookup_value_regex = PUBLIC_ID_REGEX
+    lookup_field = "public_id"
+    lookup_url_kwarg = "pk"
 
     def get_queryset(self):
         return deployment_list(user=self.request.user)
@@ -112,7 +118,7 @@ class DeploymentViewSet(
         """Re-read through the selector so the body shows the saga just started."""
         deployment = self.get_queryset().get(pk=deployment.pk)
         body = DeploymentOutputSerializer(deployment, context=self.get_serializer_context()).data
-        location = reverse("deployment-detail", kwargs={"pk": deployment.pk})
+        location = reverse("deployment-detail", kwargs={"pk": deployment.public_id})
         return Response(body, status=code, headers={"Location": location, **headers})
 
     @extend_schema(

@@ -1,5 +1,7 @@
 """Tenants, their members and their deployments, with the deployment's status transitions."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -109,6 +111,9 @@ class Deployment(StatusMachineMixin, models.Model):
         }
     )
 
+    # What the API calls it (arcadia.public_ids): random, so it tells nobody
+    # how many deployments exist; the integer key stays for everything inside.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="deployments")
     name = models.CharField(max_length=DEPLOYMENT_NAME_MAX)
     hostname = models.CharField(max_length=253)

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from arcadia.public_ids import PublicIdField
 from deployments.naming import (
     DEPLOYMENT_NAME_MAX,
     DNS_LABEL_PATTERN,
@@ -152,7 +153,7 @@ def offer_catalog_choices(serializer: DeploymentCreateInputSerializer, catalog) 
 
 
 class DeploymentOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = PublicIdField(source="public_id")
     tenant = serializers.CharField(source="tenant.slug")
     name = serializers.CharField()
     hostname = serializers.CharField()

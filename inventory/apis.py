@@ -6,14 +6,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, viewsets
 
 from arcadia.exceptions import ApiErrorsMixin
-from arcadia.id_filter import IdFilter
+from arcadia.public_ids import PUBLIC_ID_REGEX, PublicIdField, PublicIdFilter
 from inventory.models import CloudResource, ResourceStatus
 from inventory.selectors import cloud_resource_list
 
 
 class CloudResourceFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ResourceStatus.choices)
-    deployment = IdFilter(field_name="deployment_id")
+    deployment = PublicIdFilter(field_name="deployment__public_id", help_text="the deployment's id")
 
     class Meta:
         model = CloudResource
@@ -21,7 +21,7 @@ class CloudResourceFilter(django_filters.FilterSet):
 
 
 class CloudResourceOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = PublicIdField(source="public_id")
     provider = serializers.CharField()
     kind = serializers.CharField()
     external_id = serializers.CharField()
@@ -31,7 +31,7 @@ class CloudResourceOutputSerializer(serializers.Serializer):
     ipv4 = serializers.IPAddressField(allow_null=True)
     status = serializers.CharField()
     tenant = serializers.CharField(source="tenant.slug", allow_null=True, default=None)
-    deployment = serializers.IntegerField(source="deployment_id", allow_null=True)
+    deployment = PublicIdField(source="deployment.public_id", allow_null=True, default=None)
     unlinked_at = serializers.DateTimeField(allow_null=True, help_text="when the deployment stopped using it")
     destroyed_at = serializers.DateTimeField(allow_null=True)
     destroyed_by_saga = serializers.UUIDField(
@@ -44,7 +44,10 @@ class CloudResourceOutputSerializer(serializers.Serializer):
 # Besides success: a bad filter or page, an unknown (or someone else's)
 # resource, and the database being down (arcadia.exceptions).
 _BAD = OpenApiResponse(OpenApiTypes.OBJECT, "field errors ({field: [message]})")
-_NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, "no such resource you may see, or past the last page")
+_NOT_FOUND = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    "no such resource you may see, or past the last page (an integer id, the old form, is no id)",
+)
 _UNAVAILABLE = OpenApiResponse(OpenApiTypes.OBJECT, "the database is down: {detail, unavailable}")
 
 
@@ -67,9 +70,11 @@ class CloudResourceViewSet(ApiErrorsMixin, viewsets.ReadOnlyModelViewSet):
     queryset = CloudResource.objects.none()  # for the schema generator only
     serializer_class = CloudResourceOutputSerializer
     filterset_class = CloudResourceFilter
-    # Any id reaches the view (DRF's default stops at a dot), so every
-    # unknown one answers the API's JSON 404, not Django's HTML page.
-    lookup_value_regex = "[^/]+"
+    # The API names it by its public id; any other path (an integer id of
+    # old among them) is the API's JSON 404 (arcadia.error_pages).
+    lookup_value_regex = PUBLIC_ID_REGEX
+    lookup_field = "public_id"
+    lookup_url_kwarg = "pk"
 
     def get_queryset(self):
         return cloud_resource_list(user=self.request.user)

@@ -1,5 +1,7 @@
 """Cloud resources (droplets) as Arcadia recorded them, and reconciliation's findings."""
 
+import uuid
+
 from django.db import models
 
 from provisioning.engine import StatusMachineMixin, Transitions
@@ -36,6 +38,9 @@ class CloudResource(StatusMachineMixin, models.Model):
         }
     )
 
+    # What the API calls it (arcadia.public_ids): random, so it tells nobody
+    # how many resources exist; the integer key stays for everything inside.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.DIGITALOCEAN)
     kind = models.CharField(max_length=32, choices=ResourceKind.choices, default=ResourceKind.DROPLET)
     external_id = models.CharField(max_length=64)

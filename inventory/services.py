@@ -1,6 +1,8 @@
 """Writes to the inventory. Every function is atomic and idempotent, so a
 saga step may call it again after a crash or a redelivery."""
 
+import uuid
+
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,8 +39,8 @@ def cloud_resource_register(
 _COLUMNS = [f.column for f in CloudResource._meta.concrete_fields]
 _UPSERT_SQL = f"""
 INSERT INTO {CloudResource._meta.db_table} AS cr
-       (provider, external_id, kind, name, region, size, ipv4, status, created_at, updated_at)
-VALUES (%(provider)s, %(external_id)s, %(kind)s, %(name)s, %(region)s, %(size)s, %(ipv4)s,
+       (public_id, provider, external_id, kind, name, region, size, ipv4, status, created_at, updated_at)
+VALUES (%(public_id)s, %(provider)s, %(external_id)s, %(kind)s, %(name)s, %(region)s, %(size)s, %(ipv4)s,
         %(active)s, %(at)s, %(at)s)
 ON CONFLICT (provider, external_id) DO UPDATE
    SET name = EXCLUDED.name, region = EXCLUDED.region, size = EXCLUDED.size, ipv4 = EXCLUDED.ipv4,
@@ -53,6 +55,9 @@ def _upsert_active(*, key: dict, kind: str, fields: dict) -> CloudResource | Non
     # updated; a destroyed one is never resurrected.
     may_become_active = [ResourceStatus.ACTIVE, *CloudResource.TRANSITIONS.sources_of(ResourceStatus.ACTIVE)]
     params = {**key, **fields, "kind": kind, "active": ResourceStatus.ACTIVE, "at": timezone.now()}
+    # SQL skips the model's default: the public id is drawn here (a row that
+    # already exists keeps its own, the UPDATE leaves it).
+    params["public_id"] = uuid.uuid4()
     params["may_become_active"] = [str(status) for status in may_become_active]
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT_SQL, params)

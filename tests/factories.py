@@ -80,6 +80,7 @@ class SagaFactory(factory.django.DjangoModelFactory):
 
     subject_type = factory.LazyAttribute(lambda o: "deployments.deployment" if o.deployment else "")
     subject_id = factory.LazyAttribute(lambda o: str(o.deployment.pk) if o.deployment else "")
+    subject_public_id = factory.LazyAttribute(lambda o: str(o.deployment.public_id) if o.deployment else "")
 
 
 class SagaStepFactory(factory.django.DjangoModelFactory):

@@ -10,6 +10,8 @@ from provisioning.engine.models import Saga
 from provisioning.engine.selectors import saga_detail_list, saga_list
 from provisioning.engine.serializers import SagaDetailOutputSerializer, SagaOutputSerializer
 
+SAGA_ID_REGEX = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
 # Besides success: a bad filter or page, an unknown (or someone else's)
 # saga, and the database being down (the project's exception handler).
 _BAD = OpenApiResponse(OpenApiTypes.OBJECT, "field errors ({field: [message]})")
@@ -31,9 +33,10 @@ class SagaViewSet(viewsets.ReadOnlyModelViewSet):
     # For the schema generator only; requests go through get_queryset.
     queryset = Saga.objects.none()
     filterset_class = SagaFilter
-    # Any id reaches the view (DRF's default stops at a dot), so every
-    # unknown one answers the API's JSON 404, not Django's HTML page.
-    lookup_value_regex = "[^/]+"
+    # A saga's primary key is a random UUID (version 4): it counts nothing,
+    # so it is the id the API shows. Only a UUID routes (the schema shows
+    # the pattern); any other path is the project's JSON 404.
+    lookup_value_regex = SAGA_ID_REGEX
 
     def get_queryset(self):
         if self.action == "retrieve":

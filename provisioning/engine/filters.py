@@ -9,7 +9,9 @@ class SagaFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=SagaStatus.choices)
     kind = django_filters.CharFilter()
     subject_type = django_filters.CharFilter()
-    subject = django_filters.CharFilter(field_name="subject_id", help_text="the subject's id")
+    subject = django_filters.CharFilter(
+        field_name="subject_public_id", help_text="the subject's id as its API names it (a deployment's id)"
+    )
 
     class Meta:
         model = Saga

@@ -53,6 +53,11 @@ class Saga(StatusMachineMixin, models.Model):
     # client model, and the database keeps one live saga per subject.
     subject_type = models.CharField(max_length=100, blank=True, default="")
     subject_id = models.CharField(max_length=64, blank=True, default="")
+    # The subject's id as the HTTP API names it: its ``public_id`` when the
+    # model has one (a primary key that counts rows is not shown), else its
+    # key. Stored at start so the API reads and filters it without asking
+    # the client. The ledger joins on ``subject_id``.
+    subject_public_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
     status = models.CharField(max_length=24, choices=SagaStatus.choices, default=_G.PENDING)
     # Inputs given at start plus every step's outputs, merged in step order.
     context = models.JSONField(default=dict, blank=True)
@@ -98,6 +103,13 @@ def subject_key(subject) -> tuple[str, str]:
         subject_type, subject_id = subject
         return str(subject_type), str(subject_id)
     return subject._meta.label_lower, str(subject.pk)
+
+
+def subject_public_id(subject) -> str:
+    """What the API calls a subject: its ``public_id``, else its key."""
+    if isinstance(subject, tuple):
+        return str(subject[1])
+    return str(getattr(subject, "public_id", subject.pk))
 
 
 class StepStatus(models.TextChoices):

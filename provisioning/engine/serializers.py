@@ -35,7 +35,9 @@ class SagaOutputSerializer(serializers.Serializer):
     kind = serializers.CharField()
     version = serializers.IntegerField()
     subject_type = serializers.CharField(help_text="what the saga acts on, e.g. deployments.deployment")
-    subject_id = serializers.CharField()
+    subject_id = serializers.CharField(
+        source="subject_public_id", help_text="the subject's id as its own API names it (a deployment's id)"
+    )
     status = serializers.CharField()
     progress = serializers.SerializerMethodField(help_text="k/n: steps succeeded out of all steps")
     cancel_requested = serializers.BooleanField()

@@ -20,6 +20,7 @@ from provisioning.engine.models import (
     SagaStep,
     StepStatus,
     subject_key,
+    subject_public_id,
 )
 from provisioning.engine.turnaround import saga_begin_compensation
 
@@ -38,6 +39,7 @@ def saga_start(*, kind: str, context: dict, subject=None) -> Saga:
     definition = registry.get_definition(kind)
     names = [step.name for step in definition.steps]
     subject_type, subject_id = subject_key(subject) if subject is not None else ("", "")
+    public_id = subject_public_id(subject) if subject is not None else ""
     # No savepoint: inside a caller's transaction (the usual case) this is
     # part of its unit of work, and a failure here fails it anyway.
     with transaction.atomic(savepoint=False), tracing.saga_starting(definition.kind) as stamp:
@@ -46,6 +48,7 @@ def saga_start(*, kind: str, context: dict, subject=None) -> Saga:
             version=definition.version,
             subject_type=subject_type,
             subject_id=subject_id,
+            subject_public_id=public_id,
             context=stamp.context(dict(context)),
             due_at=now(),  # its first message leaves on commit
         )

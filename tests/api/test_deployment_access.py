@@ -29,7 +29,7 @@ def world(acme, alice):
 
 
 def reads(world):
-    d, s, r = world["deployment"].pk, world["saga"].pk, world["resource"].pk
+    d, s, r = world["deployment"].public_id, world["saga"].pk, world["resource"].public_id
     return [f"/api/deployments/{d}/", f"/api/sagas/{s}/", f"/api/resources/{r}/"]
 
 
@@ -42,7 +42,7 @@ def test_owner_and_staff_read_every_object(client_for, world, who):
 
 def test_other_tenant_gets_404_on_every_object(client_for, world):
     client = client_for(world["bob"])
-    d = world["deployment"].pk
+    d = world["deployment"].public_id
     for url in reads(world):
         assert client.get(url).status_code == 404, url
     for action in ("provision", "cancel"):
@@ -73,14 +73,18 @@ def test_other_tenant_cannot_create_in_a_tenant_it_does_not_belong_to(client_for
     assert "tenant" in response.json()
 
 
+# A well-formed id nobody has: anonymous is refused before the id is looked up.
+SOME_ID = "00000000-0000-4000-8000-000000000000"
+
+
 @pytest.mark.parametrize(
     ("method", "url"),
     [
         ("get", "/api/deployments/"),
         ("post", "/api/deployments/"),
-        ("get", "/api/deployments/1/"),
-        ("delete", "/api/deployments/1/"),
-        ("post", "/api/deployments/1/cancel/"),
+        ("get", f"/api/deployments/{SOME_ID}/"),
+        ("delete", f"/api/deployments/{SOME_ID}/"),
+        ("post", f"/api/deployments/{SOME_ID}/cancel/"),
         ("get", "/api/sagas/"),
         ("get", "/api/resources/"),
     ],
@@ -101,7 +105,7 @@ def test_session_login_and_browsable_api(world):
     response = client.get("/api/deployments/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"Deployment" in response.content
-    detail = client.get(f"/api/deployments/{world['deployment'].pk}/", HTTP_ACCEPT="text/html")
+    detail = client.get(f"/api/deployments/{world['deployment'].public_id}/", HTTP_ACCEPT="text/html")
     assert detail.status_code == 200
 
 

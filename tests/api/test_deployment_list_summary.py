@@ -40,7 +40,7 @@ def test_list_summarizes_the_current_saga_without_steps(client_for, alice, acme)
 
 def test_detail_keeps_every_step(client_for, alice, acme):
     deployment = rolled_back(acme)
-    saga = client_for(alice).get(f"/api/deployments/{deployment.pk}/").json()["saga"]
+    saga = client_for(alice).get(f"/api/deployments/{deployment.public_id}/").json()["saga"]
     assert [step["name"] for step in saga["steps"]] == [
         "mark_deployment_provisioning",
         "create_droplet",

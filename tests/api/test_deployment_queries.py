@@ -42,8 +42,8 @@ def test_list_queries_do_not_grow_with_rows(client_for, alice, acme, url):
 def test_deployment_detail_queries_do_not_grow_with_steps(client_for, alice, acme):
     client = client_for(alice)
     small, large = deployment_with_saga(acme, steps=1), deployment_with_saga(acme, steps=12)
-    assert queries(client, f"/api/deployments/{small.pk}/") == queries(
-        client, f"/api/deployments/{large.pk}/"
+    assert queries(client, f"/api/deployments/{small.public_id}/") == queries(
+        client, f"/api/deployments/{large.public_id}/"
     )
 
 
@@ -56,7 +56,7 @@ def test_saga_detail_queries_do_not_grow_with_steps_or_events(client_for, alice,
 
 def test_detail_shows_current_saga_with_steps(client_for, alice, acme):
     deployment = deployment_with_saga(acme, steps=3)
-    body = client_for(alice).get(f"/api/deployments/{deployment.pk}/").json()
+    body = client_for(alice).get(f"/api/deployments/{deployment.public_id}/").json()
     saga = body["saga"]
     assert saga["status"] == "succeeded"
     assert saga["progress"] == "3/3"
@@ -80,7 +80,7 @@ def test_detail_reads_no_events_and_no_subquery(client_for, alice, acme):
     deployment = deployment_with_saga(acme, steps=3)
     client = client_for(alice)
     with CaptureQueriesContext(connection) as captured:
-        assert client.get(f"/api/deployments/{deployment.pk}/").status_code == 200
+        assert client.get(f"/api/deployments/{deployment.public_id}/").status_code == 200
     sql = [q["sql"] for q in captured]
     assert not [s for s in sql if "provisioning_sagaevent" in s]
     saga_reads = [s for s in sql if 'FROM "provisioning_saga" ' in s]

@@ -66,4 +66,4 @@ def test_resources_api_and_admin_show_the_trail(client, api_client, failed_saga,
     assert deployment.hostname in page
     listing = staff_client.get("/api/resources/").json()["results"][0]
     assert listing["destroyed_by_saga"] == str(failed_saga.pk)
-    assert listing["deployment"] == deployment.pk and listing["unlinked_at"] is not None
+    assert listing["deployment"] == str(deployment.public_id) and listing["unlinked_at"] is not None

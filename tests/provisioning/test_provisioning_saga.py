@@ -24,7 +24,7 @@ def test_happy_path_through_the_api_to_active(provisioner, sim, alice_client, se
     saga = h.wait_saga(body["saga"]["id"])
     assert saga.status == SagaStatus.SUCCEEDED, saga.error
 
-    deployment = Deployment.objects.get(pk=body["id"])
+    deployment = Deployment.objects.get(public_id=body["id"])
     assert deployment.status == DeploymentStatus.ACTIVE
     [droplet] = h.droplets(sim)
     assert f"arcadia-saga-{saga.pk}" in droplet["tags"]
@@ -37,7 +37,7 @@ def test_happy_path_through_the_api_to_active(provisioner, sim, alice_client, se
     budget = budget_status()
     assert budget["by_key"]["acme"]["hour"] >= 3 and budget["held"] == 0
 
-    detail = alice_client.get(f"/api/deployments/{deployment.pk}/").json()
+    detail = alice_client.get(f"/api/deployments/{deployment.public_id}/").json()
     assert detail["saga"]["progress"] == "7/7"
     assert [s["status"] for s in detail["saga"]["steps"]] == ["succeeded"] * 7
     assert all(s["phase"] == "forward" and s["duration"] is not None for s in detail["saga"]["steps"])

@@ -32,7 +32,7 @@ def provision(client) -> Deployment:
     assert response.status_code == 202
     saga = h.wait_saga(response.json()["saga"]["id"], timeout=90)
     assert saga.status == SagaStatus.SUCCEEDED, saga.error
-    return Deployment.objects.get(pk=response.json()["id"])
+    return Deployment.objects.get(public_id=response.json()["id"])
 
 
 def open_findings():
