@@ -68,7 +68,7 @@ def test_a_pending_deployment_takes_no_slot_until_provision_which_checks_the_quo
 
     assert refused.status_code == 403
     assert refused.json()["detail"] == "tenant acme has 1 of 1 live deployments"
-    assert Deployment.objects.get(pk=second["id"]).status == DeploymentStatus.PENDING
+    assert Deployment.objects.get(public_id=second["id"]).status == DeploymentStatus.PENDING
     assert Saga.objects.count() == 1
 
 

@@ -113,9 +113,9 @@ def test_cross_tenant_public_ids_stay_404(alice, bob, acme):
 
 
 BEFORE = [
-    ("deployments", "0005_deployment_idempotency_request"),
+    ("deployments", "0006_tenant_quotas"),
     ("inventory", "0003_reconcile_finding"),
-    ("provisioning", "0006_step_retrying_since"),
+    ("provisioning", "0007_fleet_liveness"),
 ]
 
 
