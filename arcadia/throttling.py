@@ -12,15 +12,14 @@ takes effect without a restart; an empty rate switches that throttle off:
 
 The counters live in Django's default cache: Redis shared by every web
 process when Arcadia runs on Redis, this process's memory in the embedded
-mode (one process). A throttled request is DRF's ``Throttled``: 429, a
-``Retry-After`` header and ``{"detail": ...}`` (arcadia.exceptions).
+mode (one process). A throttled request answers :func:`throttled_response`.
 """
 
 import functools
-import math
 
 from django.conf import settings
 from django.http import JsonResponse
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
@@ -31,6 +30,17 @@ RATE_SETTINGS = {
     "anon": "ARCADIA_THROTTLE_ANON",
     "login": "ARCADIA_THROTTLE_LOGIN",
 }
+
+
+def throttled_response(exc: Throttled) -> JsonResponse:
+    """429 with ``Retry-After`` (DRF's ``Throttled`` rounds the wait up) and
+    DRF's message as ``{"detail"}``. JSON whatever the request accepted, as
+    an outage's 503 is (arcadia.outages): a client polling the schema in YAML
+    or a form in HTML gets an answer it can read the wait from."""
+    response = JsonResponse({"detail": str(exc.detail)}, status=exc.status_code)
+    if exc.wait is not None:
+        response["Retry-After"] = str(exc.wait)
+    return response
 
 
 class SettingsRateMixin:
@@ -95,13 +105,7 @@ def login_throttled(login_view):
         if request.method == "POST":
             throttle = LoginThrottle()
             if not throttle.allow_request(request, None):
-                wait = math.ceil(throttle.wait() or throttle.duration)
-                response = JsonResponse(
-                    {"detail": f"Too many log-in attempts. Expected available in {wait} seconds."},
-                    status=429,
-                )
-                response["Retry-After"] = str(wait)
-                return response
+                return throttled_response(Throttled(throttle.wait()))
         return login_view(request, *args, **kwargs)
 
     return view
