@@ -155,3 +155,32 @@ def test_a_rate_that_is_not_one_stops_settings_from_loading():
     result = subprocess.run(load, env=env, capture_output=True)
     assert result.returncode != 0
     assert b"ARCADIA_THROTTLE_WRITES='lots' is not a rate like 120/min" in result.stderr
+
+
+COUNT_ONE_ANONYMOUS_REQUEST = """
+import django
+django.setup()
+from django.test import Client
+print(Client(REMOTE_ADDR="192.0.2.9").get("/api/docs/").status_code)
+"""
+
+
+@pytest.mark.django_db
+def test_web_processes_share_one_count_on_redis(settings):
+    """Two other processes (as two gunicorn workers would) spend the address's
+    rate on Redis; this process's next request is the third and throttled
+    (with each process counting in its own memory, it would pass)."""
+    settings.ARCADIA_THROTTLE_ANON = "2/min"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "arcadia.settings",
+        "CELERY_BROKER_URL": this_process_redis_url(),  # Arcadia on Redis: its cache too
+        "ARCADIA_THROTTLE_ANON": "2/min",
+    }
+    for _ in range(2):
+        other = subprocess.run(
+            [sys.executable, "-c", COUNT_ONE_ANONYMOUS_REQUEST], env=env, capture_output=True
+        )
+        assert other.stdout.split()[-1:] == [b"200"], other.stderr
+
+    assert_throttled(Client(REMOTE_ADDR="192.0.2.9").get("/api/docs/"))
