@@ -34,3 +34,37 @@ class OfflineRedocView(SpectacularRedocView):
         response = super().get(request, *args, **kwargs)
         response["Content-Security-Policy"] = REDOC_CSP
         return response
+
+
+THROTTLED_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "example": "Request was throttled. Expected available in 12 seconds."}
+    },
+    "required": ["detail"],
+}
+THROTTLED_RESPONSE = {
+    "description": "too many requests from this user (or, unauthenticated, this address): "
+    "wait Retry-After seconds (ARCADIA_THROTTLE_* settings)",
+    "headers": {
+        "Retry-After": {
+            "description": "seconds until a request is accepted again",
+            "schema": {"type": "integer"},
+        }
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Throttled"}}},
+}
+
+
+def document_throttling(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation may answer 429.
+
+    Every API view runs the default throttles (arcadia/throttling.py), so the
+    answer belongs to each operation; adding it here, not beside each view,
+    keeps a new view from being documented without it."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Throttled"] = THROTTLED_SCHEMA
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method in {"get", "put", "post", "patch", "delete", "head", "options", "trace"}:
+                operation.setdefault("responses", {}).setdefault("429", THROTTLED_RESPONSE)
+    return result

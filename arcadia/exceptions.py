@@ -19,6 +19,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from arcadia.outages import outage_response
+from arcadia.throttling import throttled_response
 from provisioning.engine import IllegalTransition, SagaOperationRefused
 
 logger = logging.getLogger(__name__)
@@ -92,10 +93,12 @@ class UnavailableError(ApplicationError):
 def exception_handler(exc, context):
     """DRF exception handler: business errors → 400 (409 for a conflict
     with the current state, 404 for an object the caller cannot see), illegal
-    status changes → 409, Django's validation errors → 400, outages → 503; DRF's own errors
-    unchanged."""
+    status changes → 409, Django's validation errors → 400, outages → 503, throttled
+    requests → 429 JSON with Retry-After; DRF's own errors unchanged."""
     if (outage := outage_response(exc, context.get("request"))) is not None:
         return outage
+    if isinstance(exc, exceptions.Throttled):
+        return throttled_response(exc)
     if isinstance(exc, UnavailableError):
         return Response(exc.as_data(), status=exc.status_code, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, ApplicationError):

@@ -7,6 +7,7 @@ PostgreSQL and Redis. ``ARCADIA_ENV=production`` refuses the development
 secret key and ``DEBUG``.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -392,7 +393,42 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Every DRF view (the schema view too) maps errors the API's way.
     "EXCEPTION_HANDLER": "arcadia.exceptions.exception_handler",
+    # Rates are read from the ARCADIA_THROTTLE_* settings below at each
+    # request (arcadia/throttling.py), not from DEFAULT_THROTTLE_RATES.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "arcadia.throttling.UserWriteThrottle",
+        "arcadia.throttling.UserReadThrottle",
+        "arcadia.throttling.AnonThrottle",
+    ],
+    # Behind the TLS proxy SECURE_PROXY_SSL_HEADER trusts, a client's address
+    # (what anonymous and log-in throttles count by) is the X-Forwarded-For
+    # entry that proxy added, not the proxy's own (DRF's get_ident). No
+    # proxy: REMOTE_ADDR, and a client cannot choose its address by a header.
+    "NUM_PROXIES": env.int("ARCADIA_NUM_PROXIES", default=1 if SECURE_PROXY_SSL_HEADER else None),
 }
+
+# --- API throttling (arcadia/throttling.py; docs/decisions/0024-api-throttling.md)
+# DRF rate strings, "<requests>/<s|min|hour|day>"; an empty value switches
+# that throttle off (make bench and make chaos do so for writes and reads).
+# Per user: generous for a person or a script provisioning a batch, yet a
+# runaway client is stopped within a minute.
+THROTTLE_RATE = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def throttle_rate(name: str, default: str) -> str:
+    rate = env.str(name, default=default)
+    # DRF parses a rate only when a request comes: a typo would be a 500 on every request.
+    if rate and not THROTTLE_RATE.fullmatch(rate):
+        raise ImproperlyConfigured(f"{name}={rate!r} is not a rate like 120/min (empty: no limit).")
+    return rate
+
+
+ARCADIA_THROTTLE_WRITES = throttle_rate("ARCADIA_THROTTLE_WRITES", default="120/min")
+ARCADIA_THROTTLE_READS = throttle_rate("ARCADIA_THROTTLE_READS", default="1200/min")
+# Per client IP, requests with no user (the schema and docs pages).
+ARCADIA_THROTTLE_ANON = throttle_rate("ARCADIA_THROTTLE_ANON", default="60/min")
+# Log-in form POSTs (the admin's and the browsable API's), per IP and user name.
+ARCADIA_THROTTLE_LOGIN = throttle_rate("ARCADIA_THROTTLE_LOGIN", default="10/min")
 
 # --- API tokens (arcadia/tokens; docs/decisions/0025-hashed-tokens.md) ----------
 # A token works for this many days after it is created (a user may ask for
@@ -421,6 +457,12 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI would otherwise send the schema to validator.swagger.io for
     # its badge on any non-localhost host.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # drf-spectacular's default hook (enum components), then the 429 every
+    # throttled operation may answer.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "arcadia.api_docs.document_throttling",
+    ],
 }
 
 # Credentials Flower refuses outside development (arcadia/flower_guard.py):

@@ -1,6 +1,7 @@
 """The project's URLs: the admin, the APIs of each app, the schema and its docs, the health check."""
 
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -8,8 +9,14 @@ from arcadia.api_docs import OfflineRedocView
 from arcadia.favicon import favicon
 from arcadia.health import healthz, healthz_details
 from arcadia.metrics.views import metrics
+from arcadia.throttling import login_throttled
 
 urlpatterns = [
+    # The log-in forms, limited in attempts (ARCADIA_THROTTLE_LOGIN), ahead of
+    # the patterns that would otherwise serve them unlimited; their names
+    # (admin:login, rest_framework:login) still resolve to these paths.
+    path("admin/login/", login_throttled(admin.site.login)),
+    path("api/auth/login/", login_throttled(LoginView.as_view(template_name="rest_framework/login.html"))),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("healthz/details", healthz_details, name="healthz-details"),

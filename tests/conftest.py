@@ -75,6 +75,18 @@ def _catalog_check(request, settings):
     catalog_forget()
 
 
+@pytest.fixture(autouse=True)
+def _no_api_throttling(settings):
+    """The API's throttles (arcadia/throttling.py) are off: their counters
+    outlive a test in the cache, so a suite making thousands of requests as
+    a few users would hit them. tests/api/test_throttles.py sets its own
+    rates, after this fixture ran."""
+    from arcadia.throttling import RATE_SETTINGS
+
+    for name in RATE_SETTINGS.values():
+        setattr(settings, name, "")
+
+
 @pytest.fixture
 def api_client():
     return APIClient()
