@@ -112,7 +112,7 @@ def test_teardown_of_an_active_deployment(provisioner, sim, alice_client):
     assert h.a_record(sim, "web.acme") is None
     resource = CloudResource.objects.get()
     # Destroyed by the teardown, and still saying whose it was (audit, billing).
-    assert (resource.status, resource.deployment_id) == (ResourceStatus.DESTROYED, body["id"])
+    assert (resource.status, str(resource.deployment.public_id)) == (ResourceStatus.DESTROYED, body["id"])
     assert str(resource.destroyed_by_saga_id) == teardown["id"]
     assert resource.unlinked_at is not None and resource.unlinked_at <= resource.destroyed_at
     # The hostname is free again.
@@ -146,7 +146,7 @@ def test_teardown_that_cannot_destroy_compensates_back_to_active(provisioner, si
     assert len(h.droplets(sim)) == 1
     assert h.a_record(sim, "web.acme")["data"] == record_before["data"]
     resource = CloudResource.objects.get()
-    assert (resource.status, resource.deployment_id) == (ResourceStatus.ACTIVE, body["id"])
+    assert (resource.status, str(resource.deployment.public_id)) == (ResourceStatus.ACTIVE, body["id"])
 
 
 def test_cancel_of_an_active_deployment_is_refused(provisioner, sim, alice_client):
