@@ -14,6 +14,7 @@ unique=True, editable=False)``): models load before DRF may be imported.
 """
 
 import django_filters
+from django import forms
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -33,6 +34,16 @@ class PublicIdField(serializers.UUIDField):
 
 # A query-string filter on a public id: anything that is not a UUID is a 400
 # from the form (the schema says the same pattern).
+class _PresentUUIDField(forms.UUIDField):
+    """A UUID, or absent: ``?deployment=`` (present, empty) is no public id,
+    and filtering by nothing would answer every row (the schema says so)."""
+
+    def clean(self, value):
+        if value == "":
+            raise forms.ValidationError("Not a public id (a UUID).", code="invalid")
+        return super().clean(value)
+
+
 @extend_schema_field(_SCHEMA)
 class PublicIdFilter(django_filters.UUIDFilter):
-    pass
+    field_class = _PresentUUIDField

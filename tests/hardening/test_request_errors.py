@@ -34,7 +34,7 @@ def test_moderately_nested_json_is_still_parsed(client):
 # Ids are public ids (UUIDs, tests/hardening/test_public_ids.py): an
 # integer, in range or not, is no id and the form refuses it.
 @pytest.mark.parametrize(
-    "value", ["9223372036854775807", "9223372036854775808", "1e20", "-99999999999999999999", "0", "x"]
+    "value", ["9223372036854775807", "9223372036854775808", "1e20", "-99999999999999999999", "0", "x", ""]
 )
 def test_id_filter_that_is_no_public_id_is_a_json_400(client, value):
     response = client.get("/api/resources/", {"deployment": value})
