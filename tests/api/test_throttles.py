@@ -16,7 +16,7 @@ from django.test import Client
 from deployments.models import Deployment
 from tests import factories
 from tests.support.bodies import PENDING
-from tests.support.worker import test_redis_url as this_process_redis_url
+from tests.support.worker import redis_url_for_tests as this_process_redis_url
 
 PASSWORD = "correct horse battery staple"  # tests/factories.py's
 

@@ -12,7 +12,7 @@ from inventory.budget.redis_store import RedisStore
 from tests.support import worker as worker_support
 
 # This test process's own database (each pytest-xdist worker has one).
-REDIS_URL = worker_support.test_redis_url()
+REDIS_URL = worker_support.redis_url_for_tests()
 
 BASE = BudgetConfig(
     per_minute=5,

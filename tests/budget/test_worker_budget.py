@@ -9,7 +9,7 @@ from provisioning.engine import SagaStatus
 from tests import factories
 from tests.provisioning import helpers as h
 from tests.support.clients import token_client
-from tests.support.worker import test_redis_url
+from tests.support.worker import redis_url_for_tests
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ def test_ten_sagas_at_thirty_a_minute_finish_without_a_single_429(
     # process does in production.
     settings.ARCADIA_DO_RATE_LIMIT_PER_MINUTE = LIMIT
     settings.ARCADIA_DO_BUDGET_SHARE = 1.0
-    settings.ARCADIA_RATE_LIMIT_URL = test_redis_url()
+    settings.ARCADIA_RATE_LIMIT_URL = redis_url_for_tests()
     sagas = [
         client.post("/api/deployments/", {**h.BODY, "name": f"web{i}"}, format="json").json()["saga"]["id"]
         for i in range(10)

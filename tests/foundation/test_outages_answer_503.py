@@ -80,7 +80,7 @@ def test_post_whose_message_the_broker_refused_answers_202_and_the_sweeper_sends
     # The broker is back (an empty one): the sweeper sends the first message.
     from arcadia.celery import app
 
-    back = worker_support.test_redis_url()
+    back = worker_support.redis_url_for_tests()
     _switch_broker(app, back)
     empty_broker(app, back)
     assert sweep_stalled_sagas(older_than=0) == 1

@@ -25,7 +25,7 @@ def _env(**extra):
         {
             "ARCADIA_ENV": "production",
             "SECRET_KEY": STRONG_KEY,
-            "CELERY_BROKER_URL": worker_support.test_redis_url(),
+            "CELERY_BROKER_URL": worker_support.redis_url_for_tests(),
             **extra,
         }
     )

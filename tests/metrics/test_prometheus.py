@@ -26,7 +26,7 @@ def _provision(client, name: str) -> Saga:
 def test_prometheus_stores_the_ledgers_counts(
     dosim_process, celery_worker_process, alice_client, live_server, settings, tmp_path
 ):
-    settings.ARCADIA_RATE_LIMIT_URL = worker_support.test_redis_url()  # the budget the worker spends
+    settings.ARCADIA_RATE_LIMIT_URL = worker_support.redis_url_for_tests()  # the budget the worker spends
     celery_worker_process(env=FAST)
     target = live_server.url.removeprefix("http://")
     with prometheus_scraping(target=target, token=TOKEN, workdir=tmp_path) as prom:

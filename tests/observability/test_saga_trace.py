@@ -44,7 +44,7 @@ def traced_web(monkeypatch):
 def test_a_rolled_back_saga_is_one_trace(
     dosim_process, celery_worker_process, alice_client, settings, traced_web
 ):
-    settings.ARCADIA_RATE_LIMIT_URL = worker_support.test_redis_url()
+    settings.ARCADIA_RATE_LIMIT_URL = worker_support.redis_url_for_tests()
     with otlp_receiver() as (endpoint, worker_spans):
         worker = celery_worker_process(
             env={

@@ -63,4 +63,4 @@ def failed_saga(db, settings):
 @pytest.fixture
 def redis_url():
     """The real Redis the suite may use: the same one the worker fixtures use."""
-    return worker_support.test_redis_url()
+    return worker_support.redis_url_for_tests()

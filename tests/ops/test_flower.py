@@ -80,7 +80,7 @@ def flower(celery_worker_process, worker_broker_url, tmp_path):
     env = {
         **os.environ,
         "CELERY_BROKER_URL": worker_broker_url,
-        "ARCADIA_RATE_LIMIT_URL": worker_support.test_redis_url(),
+        "ARCADIA_RATE_LIMIT_URL": worker_support.redis_url_for_tests(),
     }
     log = (tmp_path / "flower.log").open("w")
     process = subprocess.Popen(

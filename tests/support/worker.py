@@ -53,7 +53,7 @@ def _no_embedded_worker_autostart():
         yield
 
 
-def test_redis_url() -> str:
+def redis_url_for_tests() -> str:
     """The Redis database of this test process: with pytest-xdist each
     worker process gets its own (gw0 the configured one, gw1 the one below),
     since the tests flush it."""
@@ -69,7 +69,7 @@ def test_brokers() -> list[str]:
     return [kind.strip() for kind in os.environ.get("ARCADIA_TEST_BROKERS", "redis,rabbitmq").split(",")]
 
 
-def test_amqp_url() -> str:
+def amqp_url_for_tests() -> str:
     """RabbitMQ for this test run: a vhost named after the test database, so
     runs with different databases (parallel engineers, CI jobs) never share
     queues. Created on first use with ``rabbitmqctl``."""
@@ -99,7 +99,7 @@ def _ensure_vhost(vhost: str) -> None:
 
 
 def broker_url_for(kind: str) -> str:
-    return {"redis": test_redis_url, "rabbitmq": test_amqp_url}[kind]()
+    return {"redis": redis_url_for_tests, "rabbitmq": amqp_url_for_tests}[kind]()
 
 
 def empty_broker(app, url: str) -> None:
@@ -201,7 +201,7 @@ def celery_worker_process(transactional_db, settings, tmp_path, worker_broker_ur
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": broker,
             # The DigitalOcean budget lives in Redis whichever the broker.
-            "ARCADIA_RATE_LIMIT_URL": test_redis_url(),
+            "ARCADIA_RATE_LIMIT_URL": redis_url_for_tests(),
             "ARCADIA_EXTRA_SAGA_DEFINITIONS": "tests.support.fake_steps.FIVE_STEPS",
             "LOG_LEVEL": "INFO",
             **(env or {}),
