@@ -112,14 +112,23 @@ local ahead = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. rank)
 -- What the caller needs of each window beyond what its saga holds: the
 -- permits the plan did not count, the calls to hold, and (unless every
 -- permit is held already) its place in the queue and the create reserve.
+-- Held calls count in the hour window only: the minute window refills
+-- within a minute, so a droplet bought there waits at most that long, and
+-- calls held against it would leave a sixth of it idle while sagas boot.
+-- So in the minute window every call takes its place and its permits.
 local function need(w)
+  if w == 1 then return cost + ahead + reserve[1] end
   local n = extra + add
   if extra > 0 or add > 0 then n = n + ahead + reserve[w] end
   return n
 end
+local function room(w)
+  if w == 1 then return lim[1] - used[1] end
+  return lim[2] - used[2] - held
+end
 local fits = now >= paused
 for w = 1, 2 do
-  if lim[w] > 0 and lim[w] - used[w] - held < need(w) then fits = false end
+  if lim[w] > 0 and room(w) < need(w) then fits = false end
 end
 -- Creates are paced: in any `pace_win` seconds they take at most that part
 -- of the minute's limit, so a burst from one tenant cannot spend the whole
@@ -186,7 +195,7 @@ if held ~= held_before then redis.call('HSET', KEYS[5], 'held', held) end
 -- window: the short-th oldest entry's expiry (or whole windows later).
 local wait = 0
 for w = 1, 2 do
-  local short = need(w) - (lim[w] - used[w] - held)
+  local short = need(w) - room(w)
   if lim[w] > 0 and short > 0 then
     local k = short - 1
     local cycles, idx = math.floor(k / lim[w]), k % lim[w]
@@ -195,7 +204,7 @@ for w = 1, 2 do
       local e = redis.call('ZRANGE', KEYS[w], idx, idx, 'WITHSCORES')
       at = cycles * win[w] + tonumber(e[2]) + win[w] - now
     end
-    if held > 0 and short <= held then at = math.min(at, HELD_RECHECK) end
+    if w == 2 and held > 0 and short <= held then at = math.min(at, HELD_RECHECK) end
     wait = math.max(wait, at)
   end
 end

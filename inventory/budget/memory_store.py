@@ -63,9 +63,11 @@ class MemoryStore:
             rank, start = self._rank(request, extra)
             ahead = sum(1 for r, _ in self.waiters.values() if r < rank)
             queued = extra > 0 or add > 0
-            need = [extra + add + ((ahead + r) if queued else 0) for r in reserve]
+            # Held calls count in the hour window only (acquire.lua says why).
+            need = [request.cost + ahead + reserve[0], extra + add + ((ahead + reserve[1]) if queued else 0)]
+            room = [limits[0] - used[0], limits[1] - used[1] - held]
             fits = now >= paused and all(
-                not lim or lim - u - held >= n for lim, u, n in zip(limits, used, need, strict=True)
+                not lim or r >= n for lim, r, n in zip(limits, room, need, strict=True)
             )
             paced, pace_need = self._pace(config, request, rank, extra, now)
             over_pace = paced > 0 and paced + pace_need > config.create_pace_limit
@@ -79,13 +81,13 @@ class MemoryStore:
                 return Decision(True, 0.0, ahead, used[1] + request.cost)
             wait = 0.0
             for w in (0, 1):
-                short = need[w] - (limits[w] - used[w] - held)
+                short = need[w] - room[w]
                 if limits[w] and short > 0:
                     cycles, idx = divmod(short - 1, limits[w])
                     at = (cycles + 1) * seconds[w]
                     if idx < used[w]:
                         at = cycles * seconds[w] + self.windows[w][idx][0] + seconds[w] - now
-                    if 0 < short <= held:  # held calls may come back sooner (acquire.lua)
+                    if w == 1 and 0 < short <= held:  # held calls may come back sooner (acquire.lua)
                         at = min(at, HELD_RECHECK)
                     wait = max(wait, at)
             if over_pace:
