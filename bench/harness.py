@@ -210,11 +210,11 @@ class Stack:
         proc = self.procs[name]
         return max(peak_rss_mb(pid) for pid in [proc.pid, *child_pids(proc.pid)])
 
-    def start_web(self, workers: int = 2) -> str:
+    def start_web(self, workers: int = 2, env: dict | None = None) -> str:
         port = free_port()
         argv = [PYTHON, "-m", "gunicorn", "arcadia.wsgi", f"--bind=127.0.0.1:{port}"]
         argv += [f"--workers={workers}", "--log-level=warning"]
-        self.start("web", argv)
+        self.start("web", argv, env=env)
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: http_ok(f"{base}/healthz"), timeout=60, what="gunicorn")
         return base

@@ -11,6 +11,10 @@ Phases (each prints as it goes; the table and a JSON file come at the end):
    started through the service layer, the simulator with zero delays, each
    timed until every chain or deployment is done, with the worker's CPU
    seconds (``/proc``: main and pool processes) over the phase;
+2. observability (bench/observability_phase.py) — the same saga round with
+   tracing off and no scrape, with ``/metrics`` scraped every second, and
+   with spans exported over OTLP to nothing listening (``--obs-rounds``,
+   interleaved; medians): throughput, worker CPU per saga, each one's cost;
 3. cost — DB queries per step transition, DigitalOcean calls per
    deployment with the simulator's boot delay at 20 s and 100 in flight;
 4. API — requests/s and p50/p99 of GET detail, POST create and a trivial
@@ -41,7 +45,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import budget_phase, tenants_phase
+from bench import budget_phase, observability_phase, tenants_phase
 from bench.harness import ROOT, Stack, wait_until
 from bench.targets import Target, print_table
 
@@ -103,6 +107,16 @@ def main(argv=None) -> int:
         stack.stop("plain")
         figures["queries"] = bench_queries_per_transition()
         figures["rss_after_throughput_mb"] = round(stack.worker_peak_rss_mb(), 1)
+        if args.obs_rounds:
+            figures["observability"] = observability_phase.bench_observability(
+                stack,
+                sim,
+                tenant,
+                run_sagas=bench_sagas,
+                n=args.n,
+                rounds=args.obs_rounds,
+                concurrency=args.concurrency,
+            )
         if not args.quick:
             figures["calls"] = bench_api_calls(stack, sim, tenant, args.in_flight, args.boot_delay)
             figures["api"] = bench_api(stack, tenant, args.api_seconds)
@@ -159,7 +173,10 @@ def _parse(argv):
     parser.add_argument("--api-seconds", type=float, default=8.0, help="duration of each API load")
     parser.add_argument("--scale-n", type=int, default=1000, help="sagas in flight in the scale phase")
     parser.add_argument("--scale-seconds", type=float, default=120.0, help="bound of the scale phase")
-    parser.add_argument("--quick", action="store_true", help="throughput and queries only")
+    parser.add_argument(
+        "--obs-rounds", type=int, default=2, help="rounds of the observability phase's three modes (0: skip)"
+    )
+    parser.add_argument("--quick", action="store_true", help="throughput, queries and observability only")
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the pool processes in the first saga round"
     )
@@ -440,7 +457,7 @@ TARGETS = [
 
 
 def _report(figures: dict, output: str) -> None:
-    print_table(figures, TARGETS + budget_phase.TARGETS + tenants_phase.TARGETS)
+    print_table(figures, TARGETS + observability_phase.TARGETS + budget_phase.TARGETS + tenants_phase.TARGETS)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(json.dumps(figures, indent=2, default=str))
     print(f"\nwritten to {output}")
