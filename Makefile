@@ -15,7 +15,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # database (test_arcadia_gw0, _gw1) and Redis database (15, 14).
 TEST_PROCESSES ?= 2
 
-.PHONY: install test test-fast test-setup lint demo up bench bench-reconcile chaos clean
+.PHONY: install test test-fast test-setup lint demo up bench bench-reconcile chaos dashboard-screenshot clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ bench-reconcile: $(STAMP)
 
 chaos: $(STAMP)
 	$(BENCH_ENV) $(BIN)/python -m bench.chaos $(CHAOS_ARGS)
+
+# docs/prometheus-dashboard-queries.png, anew, from a live stack on loopback
+# (its own database arcadia_screenshot; Debian's prometheus and chromium).
+dashboard-screenshot: $(STAMP)
+	$(BIN)/python scripts/dashboard_screenshot.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
