@@ -57,10 +57,11 @@ def _phase(stack, sim, tenant, prefix, *, n, per_minute, boot, env, timeout) -> 
     figures = _figures(sim, sagas, started, n=n, per_minute=per_minute, done=done)
     figures.update(in_flight=n, per_minute=per_minute, boot_delay=boot)
     _print(prefix, figures)
-    if not done:
-        settle_leftovers(stack, sim, sagas)
-    stack.stop("worker")
-    stack.start_worker()
+    if done:
+        stack.stop("worker")
+        stack.start_worker()
+    else:
+        settle_leftovers(stack, sim, sagas)  # leaves the unlimited worker running
     return figures
 
 
