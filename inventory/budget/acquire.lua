@@ -18,7 +18,8 @@
 --       pace window s, 18 permits creates may take in it (0 = no pacing),
 --       19 held calls this call must leave to the saga's later steps, 20
 --       calls this call's step plans (held beyond 19 + 20 are given back)
--- Returns {1, permits in the hour window, '0', ahead} when granted,
+-- Returns {1, permits in the hour window, '0', ahead, first permit id} when
+--         granted (a grant's ids are consecutive: restamp.lua moves them),
 --         {0, permits in the hour window, wait seconds (string), ahead} when not.
 --
 -- Fairness is start-time fair queuing (Goyal et al., 1996) within each lane:
@@ -143,8 +144,10 @@ if lane == CREATE and pace_lim > 0 then
   if paced > 0 and paced + pace_need > pace_lim then fits = false end
 end
 if fits then
+  local first
   for c = 1, cost do
     local id = redis.call('HINCRBY', KEYS[5], 'seq', 1)
+    first = first or id
     for w = 1, 2 do
       if lim[w] > 0 then redis.call('ZADD', KEYS[w], now, id .. ':' .. key) end
     end
@@ -187,7 +190,7 @@ if fits then
       redis.call('EXPIRE', KEYS[8], 7200)
     end
   end
-  return {1, used[2] + cost, '0', ahead}
+  return {1, used[2] + cost, '0', ahead, first}
 end
 if held ~= held_before then redis.call('HSET', KEYS[5], 'held', held) end
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from inventory.budget.caller import CREATE, LANE_SPAN, Caller
 from inventory.budget.config import BudgetConfig, token_key
@@ -84,6 +85,15 @@ class Budget:
             if added:
                 log.info("DigitalOcean counts %d more requests than Arcadia: others share the token", added)
         return None
+
+    def restamp(self, decision: Decision, caller: Caller, *, spent: int, left: int) -> Decision | None:
+        """Move the ``left`` unspent permits of a grant of several (``spent``
+        of its permits went out already) to now: a call sent long after its
+        permit was granted then counts from its sending, as the provider
+        counts it. None when some had left the window already (the caller
+        takes a new permit)."""
+        stamp = self.store.restamp(self.config, decision.stamp, spent, left, caller.fairness_key)
+        return replace(decision, stamp=stamp) if stamp else None
 
     def release(self, saga_id: str) -> int:
         """Give back the calls ``saga_id`` still holds (it ended); returns how many."""

@@ -78,7 +78,7 @@ class MemoryStore:
                 self.waiters.pop(request.waiter, None)
                 if extra > 0:
                     self._advance(request.lane, start)
-                return Decision(True, 0.0, ahead, used[1] + request.cost)
+                return Decision(True, 0.0, ahead, used[1] + request.cost, repr(now))
             wait = 0.0
             for w in (0, 1):
                 short = need[w] - room[w]
@@ -143,6 +143,27 @@ class MemoryStore:
             self.held[saga] = (calls, expires)
         else:
             self.held.pop(saga, None)
+
+    def restamp(self, config: BudgetConfig, stamp: str, skip: int, count: int, key: str) -> str:
+        """restamp.lua's rule: ``count`` of the grant's entries move to now
+        (``skip``: those already spent; here the grant's entries are alike),
+        unless their slots have freed already."""
+        with self.lock:
+            now, granted = time.time(), float(stamp)
+            self._trim(config, now)
+            limits = (config.per_minute, config.per_hour)
+            found = []
+            for window, lim in zip(self.windows, limits, strict=True):
+                # The grant's entries: its time and key (others may share the time).
+                at = bisect.bisect_left(window, (granted, ""))
+                end = bisect.bisect_right(window, (granted, "\uffff"))
+                found.append([i for i in range(at, end) if window[i][1] == key][:count] if lim else None)
+            moved = min((len(mine) for mine in found if mine is not None), default=count)
+            for window, mine in zip(self.windows, found, strict=True):
+                for i in reversed((mine or [])[:moved]):
+                    del window[i]
+                window.extend([(now, key)] * moved if mine is not None else [])
+            return repr(now) if moved == count else ""
 
     def release(self, saga: str) -> int:
         with self.lock:

@@ -46,11 +46,12 @@ class RedisStore:
         self._resync = self.client.register_script((_HERE / "resync.lua").read_text())
         self._pause = self.client.register_script((_HERE / "pause.lua").read_text())
         self._release = self.client.register_script((_HERE / "release.lua").read_text())
+        self._restamp = self.client.register_script((_HERE / "restamp.lua").read_text())
 
     def acquire(self, config: BudgetConfig, request: Request) -> Decision:
         k = self.keys
         reserve = (config.minute_reserve, config.hour_reserve) if request.lane == CREATE else (0, 0)
-        granted, used_hour, wait, ahead = self._acquire(
+        granted, used_hour, wait, ahead, *first = self._acquire(
             keys=[k[name] for name in self.keys],
             args=[
                 config.per_minute,
@@ -74,7 +75,16 @@ class RedisStore:
                 request.plan,
             ],
         )
-        return Decision(bool(granted), float(wait), int(ahead), int(used_hour))
+        stamp = str(int(first[0])) if first else ""
+        return Decision(bool(granted), float(wait), int(ahead), int(used_hour), stamp)
+
+    def restamp(self, config: BudgetConfig, stamp: str, skip: int, count: int, key: str) -> str:
+        k = self.keys
+        first = int(stamp) + skip  # the grant's ids are consecutive; the first ``skip`` were spent
+        windows = [config.minute_window, config.hour_window, config.per_minute, config.per_hour]
+        args = [first, count, key, *windows]
+        moved = int(self._restamp(keys=[k["minute"], k["hour"]], args=args))
+        return stamp if moved == count else ""
 
     def release(self, saga: str) -> int:
         k = self.keys

@@ -74,6 +74,31 @@ def test_the_dns_step_spends_one_permit_taken_for_both_its_calls(dosim, limits):
     assert len(dosim.requests()) == 2
 
 
+def test_a_permit_taken_ahead_moves_to_when_its_call_is_sent(dosim, limits):
+    # The DNS write goes out after the look-up's answer; on a loaded host
+    # that can be seconds after the permit both took. Its slot must count
+    # from its sending, as the provider counts it.
+    import time
+
+    from inventory.budget import Caller, get_budget
+
+    limits(per_minute=10)
+    gw = get_gateway().for_caller(Caller(saga_id="s", step="point_deployment_dns"), calls=2)
+    gw.record_find(DOMAIN, "web")
+    time.sleep(1.5)
+    gw.record_create(DOMAIN, type="A", name="web", data="192.0.2.9")
+    first, second = _window_times(get_budget().store)
+    assert second - first >= 1.4
+    assert budget_status()["minute"]["used"] == 2 and len(dosim.requests()) == 2
+
+
+def _window_times(store) -> list[float]:
+    """When each permit in the minute window counts from, oldest first."""
+    if hasattr(store, "client"):  # Redis
+        return [at for _, at in store.client.zrange(store.keys["minute"], 0, -1, withscores=True)]
+    return [at for at, _ in store.windows[0]]
+
+
 def test_an_unreachable_budget_store_is_transient_and_sends_nothing(dosim, settings):
     from inventory.gateway import GatewayTransientError
 
