@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 
-from bench.budget_phase import IMAGE, REGION, SIZE, _budget_reset, _quantile, _wait, settle_leftovers
+from bench.budget_phase import IMAGE, REGION, SIZE, _budget_reset, _quantile, _wait
 from bench.targets import Target
 
 FAIR_PER_MINUTE, FAIR_BOOT, FAIR_A, FAIR_B = 250, 10.0, 200, 3
@@ -95,7 +95,6 @@ def bench_exhausted(stack, sim) -> dict:
         f"waiting, {figures['answered_429']} x 429, {rolled_back} rolled back, "
         f"{figures['accepted_calls']} calls accepted"
     )
-    settle_leftovers(stack, sim, ids)
     _restore(stack)
     return figures
 
