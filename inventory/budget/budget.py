@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 
 from inventory.budget.caller import CREATE, LANE_SPAN, Caller
 from inventory.budget.config import BudgetConfig, token_key
@@ -23,6 +22,11 @@ log = logging.getLogger("inventory.budget")
 # A 429 with neither retry-after nor an empty quota: a burst of unknown
 # length; pause the token briefly rather than until the hourly reset.
 UNKNOWN_BURST_PAUSE = 1.0
+# A permit whose call is answered later than this (seconds) after its grant
+# counts from the answer instead (see Budget.answered). The window margin
+# (ARCADIA_DO_BUDGET_WINDOW_MARGIN, 1 s) covers what is quicker; the usual
+# call is answered in milliseconds and costs no extra round trip.
+MOVE_PERMITS_AFTER = 0.25
 
 
 class Budget:
@@ -86,14 +90,26 @@ class Budget:
                 log.info("DigitalOcean counts %d more requests than Arcadia: others share the token", added)
         return None
 
-    def restamp(self, decision: Decision, caller: Caller, *, spent: int, left: int) -> Decision | None:
-        """Move the ``left`` unspent permits of a grant of several (``spent``
-        of its permits went out already) to now: a call sent long after its
-        permit was granted then counts from its sending, as the provider
-        counts it. None when some had left the window already (the caller
-        takes a new permit)."""
-        stamp = self.store.restamp(self.config, decision.stamp, spent, left, caller.fairness_key)
-        return replace(decision, stamp=stamp) if stamp else None
+    def answered(self, decision: Decision, caller: Caller, *, index: int = 0, age: float) -> bool:
+        """The call spending permit ``index`` of ``decision`` was answered (or
+        given up on) ``age`` seconds after the grant: the request reached the
+        provider by now. A permit granted longer ago than
+        ``MOVE_PERMITS_AFTER`` moves to now (``restamp.lua``), so its slot
+        frees a window after the provider counted the request, not after the
+        grant. Returns whether it moved."""
+        if age <= MOVE_PERMITS_AFTER or not decision.granted or not decision.stamp:
+            return False
+        if not (self.config.per_minute or self.config.per_hour):
+            return False
+        if self.store.restamp(self.config, decision.stamp, index, 1, caller.fairness_key):
+            return True
+        log.warning(
+            "%s: a DigitalOcean call answered %.1fs after its permit, whose slot had freed already: "
+            "a 429 may follow",
+            caller.describe(),
+            age,
+        )
+        return False
 
     def release(self, saga_id: str) -> int:
         """Give back the calls ``saga_id`` still holds (it ended); returns how many."""

@@ -144,7 +144,7 @@ class MemoryStore:
         else:
             self.held.pop(saga, None)
 
-    def restamp(self, config: BudgetConfig, stamp: str, skip: int, count: int, key: str) -> str:
+    def restamp(self, config: BudgetConfig, stamp: str, skip: int, count: int, key: str) -> bool:
         """restamp.lua's rule: ``count`` of the grant's entries move to now
         (``skip``: those already spent; here the grant's entries are alike),
         unless their slots have freed already."""
@@ -163,7 +163,7 @@ class MemoryStore:
                 for i in reversed((mine or [])[:moved]):
                     del window[i]
                 window.extend([(now, key)] * moved if mine is not None else [])
-            return repr(now) if moved == count else ""
+            return moved == count
 
     def release(self, saga: str) -> int:
         with self.lock:

@@ -78,13 +78,13 @@ class RedisStore:
         stamp = str(int(first[0])) if first else ""
         return Decision(bool(granted), float(wait), int(ahead), int(used_hour), stamp)
 
-    def restamp(self, config: BudgetConfig, stamp: str, skip: int, count: int, key: str) -> str:
+    def restamp(self, config: BudgetConfig, stamp: str, skip: int, count: int, key: str) -> bool:
         k = self.keys
         first = int(stamp) + skip  # the grant's ids are consecutive; the first ``skip`` were spent
         windows = [config.minute_window, config.hour_window, config.per_minute, config.per_hour]
         args = [first, count, key, *windows]
         moved = int(self._restamp(keys=[k["minute"], k["hour"]], args=args))
-        return stamp if moved == count else ""
+        return moved == count
 
     def release(self, saga: str) -> int:
         k = self.keys

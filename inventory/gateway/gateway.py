@@ -43,11 +43,6 @@ from inventory.gateway.transport import (
 
 log = logging.getLogger(__name__)
 
-# A permit taken ahead and spent later than this (seconds) moves to its
-# sending time first: well inside the budget's window margin
-# (ARCADIA_DO_BUDGET_WINDOW_MARGIN, 1 s by default), which covers the rest.
-MOVE_PERMITS_AFTER = 0.25
-
 
 def _normalise_api_url(api_url: str) -> str:
     parts = urlsplit(api_url)
@@ -86,40 +81,25 @@ class DigitalOceanGateway:
         requests the caller is about to make in a row; the first takes
         permits for all of them at once, the rest spend them."""
         bound = copy.copy(self)
-        bound.caller, bound._batch, bound._ahead = caller, max(1, calls), None
+        bound.caller, bound._batch, bound._ahead = caller, max(1, calls), []
         return bound
 
     _batch = 1
-    # Permits taken ahead by this bound gateway: (the grant, when it was made
-    # or last moved, permits of it spent, permits left).
-    _ahead: tuple | None = None
+    # Permits taken ahead by this bound gateway: (the grant, which of its
+    # permits, when it was granted), the next one last.
+    _ahead: list = []
 
-    def _permit(self, budget, method: str, path: str):
+    def _permit(self, budget, method: str, path: str) -> tuple:
+        """A permit for one call: (the budget's decision, which permit of the
+        grant it is, when it was granted: ``time.monotonic()``)."""
         if self._ahead:
-            return self._spend_ahead(budget, method, path)
+            return self._ahead.pop()
         decision = budget.acquire(self.caller, method, path, cost=self._batch)
+        granted_at = time.monotonic()
         if decision.granted and self._batch > 1:
-            self._ahead = (decision, time.monotonic(), 1, self._batch - 1)
+            self._ahead = [(decision, i, granted_at) for i in range(self._batch - 1, 0, -1)]
             self._batch = 1  # later calls (a retry's) take their own
-        return decision
-
-    def _spend_ahead(self, budget, method: str, path: str):
-        """A permit taken ahead. One granted a while ago moves to now first:
-        the budget frees its slot a window after the grant, while the
-        provider counts the request from its arrival; the DNS write sent
-        seconds after its permit (a slow look-up on a loaded host) would
-        otherwise still be in the provider's window when the budget lets a
-        new call take the slot, the only 429 the scale phase of make bench
-        showed. The usual look-up answers in milliseconds: no extra call."""
-        decision, granted_at, spent, left = self._ahead
-        if time.monotonic() - granted_at > MOVE_PERMITS_AFTER:
-            moved = budget.restamp(decision, self.caller, spent=spent, left=left)
-            if moved is None:  # they left the window already: a permit of its own
-                self._ahead = None
-                return budget.acquire(self.caller, method, path)
-            decision, granted_at = moved, time.monotonic()
-        self._ahead = (decision, granted_at, spent + 1, left - 1) if left > 1 else None
-        return decision
+        return decision, 0, granted_at
 
     def session(self) -> requests.Session:
         """One session per process and thread: its pooled connections are

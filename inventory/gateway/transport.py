@@ -31,6 +31,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import logging
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -87,6 +88,15 @@ _SENT_WITHOUT_SESSION = (POST, PATCH)
 _AGENT = f"python-digitalocean/{digitalocean.__version__} requests/{requests.__version__}"
 
 
+def _count_from_answer(budget, decision, caller, index: int, granted_at: float) -> None:
+    """The request has arrived by now (answered, or given up on): its
+    permit counts from now if it was granted long enough ago to matter."""
+    try:
+        budget.answered(decision, caller, index=index, age=time.monotonic() - granted_at)
+    except redis.RedisError:
+        log.warning("could not move a DigitalOcean permit to its answer: the budget store is unavailable")
+
+
 class _Pinned:
     """Mixed into each library class the gateway uses: pins the timeout and
     the host, and maps HTTP failures before the library sees them."""
@@ -112,7 +122,7 @@ class _Pinned:
             raise GatewayPermanentError(f"refused {where}: not under the configured API URL", status=0)
         try:
             budget = get_budget(gateway._token)
-            decision = gateway._permit(budget, type, urlsplit(target).path)
+            decision, index, granted_at = gateway._permit(budget, type, urlsplit(target).path)
             call.permit(decision)
         except redis.RedisError as exc:
             # No budget store, no permit: wait for it as for any transient fault.
@@ -128,6 +138,8 @@ class _Pinned:
             raise GatewayTransientError(f"{where}: no answer within {gateway.timeout}s") from None
         except requests.RequestException as exc:
             raise GatewayTransientError(gateway.scrub(f"{where}: {exc.__class__.__name__}: {exc}")) from None
+        finally:
+            _count_from_answer(budget, decision, gateway.caller, index, granted_at)
         self.last_response = response
         call.answered(response.status_code)
         try:

@@ -92,6 +92,21 @@ def test_a_permit_taken_ahead_moves_to_when_its_call_is_sent(dosim, limits):
     assert budget_status()["minute"]["used"] == 2 and len(dosim.requests()) == 2
 
 
+def test_a_slow_answer_counts_from_the_answer(dosim, limits):
+    # The provider counts a request when it arrives: after a second and a
+    # half of latency (a loaded host, a slow network), its permit must not
+    # leave the window a minute after the grant, but a minute after that.
+    from inventory.budget import get_budget
+
+    limits(per_minute=10)
+    gw = get_gateway()
+    gw.record_find(DOMAIN, "web")
+    dosim.faults("droplet_list", latency=1.5)
+    gw.droplets_by_tag("x")
+    first, second = _window_times(get_budget().store)
+    assert second - first >= 1.4
+
+
 def _window_times(store) -> list[float]:
     """When each permit in the minute window counts from, oldest first."""
     if hasattr(store, "client"):  # Redis

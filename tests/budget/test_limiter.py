@@ -168,15 +168,15 @@ def test_a_step_takes_the_permits_of_its_calls_in_a_row_at_once(kind):
 @pytest.mark.parametrize("kind", STORES)
 def test_permits_taken_ahead_and_moved_count_from_their_move(kind):
     # A DNS step takes its look-up's and its write's permits at once; the
-    # write may go out seconds later. Moved to then, its permit stays in the
-    # window a whole window after the move, the look-up's one after the grant.
+    # write may be answered seconds later. Moved to then, its permit stays in
+    # the window a whole window after the move, the look-up's after the grant.
     budget = make_budget(kind, config(per_minute=4, minute_window=6.0))
     dns = Caller(saga_id="a", step="point_deployment_dns")
     granted_at = time.monotonic()
     decision = budget.acquire(dns, "GET", "/v2/domains/z/records", cost=2)
     assert decision.granted
     time.sleep(3.0)
-    assert budget.restamp(decision, dns, spent=1, left=1) is not None
+    assert budget.answered(decision, dns, index=1, age=3.0)
     time.sleep(max(0.0, granted_at + 7.0 - time.monotonic()))  # the grant's slot is gone, the move's is not
     assert budget.status()["minute"]["used"] == 1
 
@@ -187,5 +187,5 @@ def test_permits_that_left_the_window_are_not_moved(kind):
     dns = Caller(saga_id="a", step="point_deployment_dns")
     decision = budget.acquire(dns, "GET", "/v2/domains/z/records", cost=2)
     time.sleep(2.0)
-    assert budget.restamp(decision, dns, spent=1, left=1) is None
+    assert not budget.answered(decision, dns, index=1, age=2.0)
     assert budget.status()["minute"]["used"] == 0
