@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 
-from bench.budget_phase import IMAGE, REGION, SIZE, _budget_reset, _quantile, _wait
+from bench.budget_phase import IMAGE, REGION, SIZE, _budget_reset, _quantile, _wait, same_limits
 from bench.targets import Target
 
 FAIR_PER_MINUTE, FAIR_BOOT, FAIR_A, FAIR_B = 250, 10.0, 200, 3
@@ -25,8 +25,13 @@ EXHAUSTED_PER_HOUR, EXHAUSTED_N, EXHAUSTED_BOOT, EXHAUSTED_AFTER = 120, 60, 2.0,
 
 
 def bench_fairness(stack, sim) -> dict:
-    acme, globex = _tenant("fair-a"), _tenant("fair-b")
     limits = {"ARCADIA_DO_RATE_LIMIT_PER_MINUTE": str(FAIR_PER_MINUTE), "ARCADIA_DO_RATE_LIMIT_PER_HOUR": "0"}
+    with same_limits({**limits, "ARCADIA_DO_BUDGET_SHARE": "1.0"}):
+        return _fairness(stack, sim, limits)
+
+
+def _fairness(stack, sim, limits: dict) -> dict:
+    acme, globex = _tenant("fair-a"), _tenant("fair-b")
     poll = {"ARCADIA_DROPLET_BOOT_WAIT": "8", "ARCADIA_DROPLET_POLL_INTERVAL": "2"}
     _fresh(stack, sim, {**limits, **poll}, boot=FAIR_BOOT, per_minute=FAIR_PER_MINUTE)
     started = time.time()
@@ -62,11 +67,16 @@ def bench_fairness(stack, sim) -> dict:
 
 
 def bench_exhausted(stack, sim) -> dict:
-    tenant = _tenant("window")
     limits = {
         "ARCADIA_DO_RATE_LIMIT_PER_MINUTE": "0",
         "ARCADIA_DO_RATE_LIMIT_PER_HOUR": str(EXHAUSTED_PER_HOUR),
     }
+    with same_limits({**limits, "ARCADIA_DO_BUDGET_SHARE": "1.0"}):
+        return _exhausted(stack, sim, limits)
+
+
+def _exhausted(stack, sim, limits: dict) -> dict:
+    tenant = _tenant("window")
     poll = {"ARCADIA_DROPLET_BOOT_WAIT": "2", "ARCADIA_DROPLET_POLL_INTERVAL": "1"}
     _fresh(stack, sim, {**limits, **poll}, boot=EXHAUSTED_BOOT, per_hour=EXHAUSTED_PER_HOUR)
     ids = _post(tenant, EXHAUSTED_N, "w")
