@@ -23,6 +23,7 @@ from deployments.saga_watch import saga_follow
 from deployments.tenants import tenant_user_create
 from dosim.client import DosimClient, droplet_ipv4
 from dosim.server import start_in_thread
+from inventory.dns_records import dns_snapshot_forget
 from inventory.models import CloudResource
 from provisioning.engine import embedded_worker
 
@@ -58,6 +59,13 @@ class Command(BaseCommand):
             self.provision(client, "shop", "2. Provision 'shop': permanent fault at point_deployment_dns")
             sim.add_record(settings.ARCADIA_DNS_DOMAIN, "mail.demo", PREVIOUS_IP, ttl=1800)
             self.say(f"\nA record mail.demo → {PREVIOUS_IP} made by hand (not by Arcadia).")
+            # A POST reads the zone's A records from one listing at most every
+            # ARCADIA_DNS_POST_CHECK_SECONDS (30 s); the earlier POSTs listed it
+            # a moment ago. Past that, the next POST sees the record; sooner,
+            # the DNS step refuses it and the saga rolls back. The demo shows
+            # the POST's refusal without the wait.
+            dns_snapshot_forget(settings.ARCADIA_DNS_DOMAIN)
+            self.say("(the POST's 30 s zone snapshot dropped, as if it had aged out)")
             self.refused(client, "mail", "3. Provision 'mail': a DNS record Arcadia did not create")
         self.report(sim)
         self.reconcile()
