@@ -101,7 +101,7 @@ class Budget:
             return False
         if not (self.config.per_minute or self.config.per_hour):
             return False
-        if self.store.restamp(self.config, decision.stamp, index, 1, caller.fairness_key):
+        if self.store.restamp(self.config, decision.stamp, index, caller.fairness_key):
             return True
         log.warning(
             "%s: a DigitalOcean call answered %.1fs after its permit, whose slot had freed already: "

@@ -12,7 +12,7 @@ class Decision:
     ahead: int  # queued callers ranked before this one
     used_hour: int  # permits in the hour window after this decision (phantoms included)
     # Which permits were granted, in the store's terms (its ``restamp`` moves
-    # them to a later time): the first permit's id, or the grant's time.
+    # one to a later time): the first permit's id, or the grant's time.
     stamp: str = ""
 
 

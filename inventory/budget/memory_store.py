@@ -144,26 +144,28 @@ class MemoryStore:
         else:
             self.held.pop(saga, None)
 
-    def restamp(self, config: BudgetConfig, stamp: str, skip: int, count: int, key: str) -> bool:
-        """restamp.lua's rule: ``count`` of the grant's entries move to now
-        (``skip``: those already spent; here the grant's entries are alike),
-        unless their slots have freed already."""
+    def restamp(self, config: BudgetConfig, stamp: str, index: int, key: str) -> bool:
+        """restamp.lua's rule: one of the grant's entries moves to now (here
+        the grant's entries are alike, so ``index`` picks none in particular),
+        unless its slot has freed already."""
         with self.lock:
             now, granted = time.time(), float(stamp)
             self._trim(config, now)
-            limits = (config.per_minute, config.per_hour)
             found = []
-            for window, lim in zip(self.windows, limits, strict=True):
+            for window, lim in zip(self.windows, (config.per_minute, config.per_hour), strict=True):
+                if not lim:
+                    continue
                 # The grant's entries: its time and key (others may share the time).
                 at = bisect.bisect_left(window, (granted, ""))
                 end = bisect.bisect_right(window, (granted, "\uffff"))
-                found.append([i for i in range(at, end) if window[i][1] == key][:count] if lim else None)
-            moved = min((len(mine) for mine in found if mine is not None), default=count)
-            for window, mine in zip(self.windows, found, strict=True):
-                for i in reversed((mine or [])[:moved]):
-                    del window[i]
-                window.extend([(now, key)] * moved if mine is not None else [])
-            return moved == count
+                mine = next((i for i in range(at, end) if window[i][1] == key), None)
+                if mine is None:
+                    return False
+                found.append((window, mine))
+            for window, mine in found:
+                del window[mine]
+                window.append((now, key))
+            return True
 
     def release(self, saga: str) -> int:
         with self.lock:

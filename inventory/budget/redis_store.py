@@ -78,13 +78,11 @@ class RedisStore:
         stamp = str(int(first[0])) if first else ""
         return Decision(bool(granted), float(wait), int(ahead), int(used_hour), stamp)
 
-    def restamp(self, config: BudgetConfig, stamp: str, skip: int, count: int, key: str) -> bool:
+    def restamp(self, config: BudgetConfig, stamp: str, index: int, key: str) -> bool:
         k = self.keys
-        first = int(stamp) + skip  # the grant's ids are consecutive; the first ``skip`` were spent
-        windows = [config.minute_window, config.hour_window, config.per_minute, config.per_hour]
-        args = [first, count, key, *windows]
-        moved = int(self._restamp(keys=[k["minute"], k["hour"]], args=args))
-        return moved == count
+        permit = int(stamp) + index  # a grant's ids are consecutive from its stamp
+        args = [permit, key, config.minute_window, config.hour_window, config.per_minute, config.per_hour]
+        return bool(self._restamp(keys=[k["minute"], k["hour"]], args=args))
 
     def release(self, saga: str) -> int:
         k = self.keys

@@ -74,10 +74,10 @@ def test_the_dns_step_spends_one_permit_taken_for_both_its_calls(dosim, limits):
     assert len(dosim.requests()) == 2
 
 
-def test_a_permit_taken_ahead_moves_to_when_its_call_is_sent(dosim, limits):
+def test_a_permit_taken_ahead_moves_to_when_its_call_is_answered(dosim, limits):
     # The DNS write goes out after the look-up's answer; on a loaded host
     # that can be seconds after the permit both took. Its slot must count
-    # from its sending, as the provider counts it.
+    # from its answer, by when the provider had counted it.
     import time
 
     from inventory.budget import Caller, get_budget
