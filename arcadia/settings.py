@@ -509,8 +509,12 @@ ARCADIA_DO_RATE_LIMIT_PER_MINUTE = env.int("ARCADIA_DO_RATE_LIMIT_PER_MINUTE", d
 ARCADIA_DO_RATE_LIMIT_PER_HOUR = env.int("ARCADIA_DO_RATE_LIMIT_PER_HOUR", default=5000)
 ARCADIA_DO_BUDGET_SHARE = env.float("ARCADIA_DO_BUDGET_SHARE", default=0.9)
 # Share of the minute window that new creates must leave free for compensation and
-# for sagas already past create, so creates cannot eat the window.
-ARCADIA_DO_BUDGET_CREATE_RESERVE = env.float("ARCADIA_DO_BUDGET_CREATE_RESERVE", default=0.1)
+# for sagas already past create, so creates cannot eat the window. Small: a
+# create also counts the calls held for sagas in flight in the minute its
+# lead reaches (ARCADIA_DO_BUDGET_CREATE_LEAD_SECONDS), so this is only for
+# calls no plan counts (polls, retries); every slot it keeps is a slot creates
+# leave unused while nothing else needs it.
+ARCADIA_DO_BUDGET_CREATE_RESERVE = env.float("ARCADIA_DO_BUDGET_CREATE_RESERVE", default=0.02)
 # The same in the hour window. Smaller: a create holds the calls its saga
 # plans (and a rollback spends what its saga still holds first), so the
 # hour's reserve is only for calls no plan counts (retries, polls past the
@@ -530,6 +534,13 @@ ARCADIA_DO_BUDGET_HOLD_SECONDS = env.float("ARCADIA_DO_BUDGET_HOLD_SECONDS", def
 # this many seconds, so one tenant's burst cannot spend the whole minute
 # before another tenant's first create arrives. 0 = no pacing.
 ARCADIA_DO_BUDGET_CREATE_PACE_SECONDS = env.float("ARCADIA_DO_BUDGET_CREATE_PACE_SECONDS", default=10.0)
+# The least seconds from a create to its saga's next call (a droplet's boot;
+# DigitalOcean's take 30 s or more). A create is admitted only if the minute
+# window as it will stand then has room for the calls the create holds, so a
+# droplet bought never waits for a minute that creates spent. Longer than
+# the real boot: those calls may wait up to the difference for their slots;
+# shorter: creates leave a little of the minute unused.
+ARCADIA_DO_BUDGET_CREATE_LEAD_SECONDS = env.float("ARCADIA_DO_BUDGET_CREATE_LEAD_SECONDS", default=10.0)
 # Where the budget lives: a redis:// URL shared by every process on every
 # host. Default: the broker when it is Redis; this process's memory in the
 # embedded mode (one process). Any other broker (RabbitMQ) has no safe

@@ -42,6 +42,7 @@ local key, weight = ARGV[11], math.max(tonumber(ARGV[12]), 0.001)
 local saga, hold, planned, hold_ttl = ARGV[13], tonumber(ARGV[14]), ARGV[15] == '1', tonumber(ARGV[16])
 local pace_win, pace_lim = tonumber(ARGV[17]), tonumber(ARGV[18])
 local keep, plan = tonumber(ARGV[19]), tonumber(ARGV[20])
+local lead = tonumber(ARGV[21])
 local CREATE = 2
 -- A caller short of permits that held calls could cover looks again this
 -- soon: sagas in flight give back what they did not spend, and end.
@@ -113,23 +114,40 @@ local ahead = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. rank)
 -- What the caller needs of each window beyond what its saga holds: the
 -- permits the plan did not count, the calls to hold, and (unless every
 -- permit is held already) its place in the queue and the create reserve.
--- Held calls count in the hour window only: the minute window refills
--- within a minute, so a droplet bought there waits at most that long, and
--- calls held against it would leave a sixth of it idle while sagas boot.
--- So in the minute window every call takes its place and its permits.
+-- In the hour window every call counts the calls held for sagas in flight.
+-- In the minute window a create must fit twice: in the window as it is now,
+-- with the create reserve, like every call; and in the window as it will
+-- stand `lead` seconds on, when its saga's next call comes at the soonest
+-- (the entries older than that will have left it), with every call held for
+-- a saga in flight. So creates stop while the window that their droplets'
+-- next calls meet is full, and a droplet bought finds its calls' slots.
+-- Counting held calls in the window as it is now would leave part of it
+-- idle while sagas boot. Every other call takes its place and its permits
+-- in the window as it is.
+local projected = used[1]
+if lane == CREATE and lim[1] > 0 then
+  projected = redis.call('ZCOUNT', KEYS[1], '(' .. (now + lead - win[1]), '+inf')
+end
+-- Window 3 is the minute as a create's lead sees it.
 local function need(w)
   if w == 1 then return cost + ahead + reserve[1] end
+  if w == 3 then return cost + add + ahead end
   local n = extra + add
   if extra > 0 or add > 0 then n = n + ahead + reserve[w] end
   return n
 end
 local function room(w)
   if w == 1 then return lim[1] - used[1] end
+  if w == 3 then return lim[1] - projected - held end
   return lim[2] - used[2] - held
 end
+local checks = {1, 2}
+if lane == CREATE then checks = {1, 2, 3} end
+-- Window 3's limit, length and entries are the minute's.
+local function base(w) return w == 3 and 1 or w end
 local fits = now >= paused
-for w = 1, 2 do
-  if lim[w] > 0 and room(w) < need(w) then fits = false end
+for _, w in ipairs(checks) do
+  if lim[base(w)] > 0 and room(w) < need(w) then fits = false end
 end
 -- Creates are paced: in any `pace_win` seconds they take at most that part
 -- of the minute's limit, so a burst from one tenant cannot spend the whole
@@ -197,15 +215,20 @@ if held ~= held_before then redis.call('HSET', KEYS[5], 'held', held) end
 -- Refused. The caller's turn comes when `short` more permits have left the
 -- window: the short-th oldest entry's expiry (or whole windows later).
 local wait = 0
-for w = 1, 2 do
+for _, w in ipairs(checks) do
+  local b = base(w)
   local short = need(w) - room(w)
-  if lim[w] > 0 and short > 0 then
+  if lim[b] > 0 and short > 0 then
     local k = short - 1
-    local cycles, idx = math.floor(k / lim[w]), k % lim[w]
-    local at = (cycles + 1) * win[w]
-    if idx < used[w] then
-      local e = redis.call('ZRANGE', KEYS[w], idx, idx, 'WITHSCORES')
-      at = cycles * win[w] + tonumber(e[2]) + win[w] - now
+    -- The lead's minute counts from the first entry it keeps, and an
+    -- entry leaves it `lead` seconds before it leaves the window.
+    local skip, ends = 0, win[b]
+    if w == 3 then skip, ends = used[1] - projected, win[1] - lead end
+    local cycles, idx = math.floor(k / lim[b]), skip + k % lim[b]
+    local at = cycles * win[b] + ends
+    if idx < used[b] then
+      local e = redis.call('ZRANGE', KEYS[b], idx, idx, 'WITHSCORES')
+      at = cycles * win[b] + tonumber(e[2]) + ends - now
     end
     if w == 2 and held > 0 and short <= held then at = math.min(at, HELD_RECHECK) end
     wait = math.max(wait, at)

@@ -12,13 +12,14 @@ MINUTE, HOUR = 60.0, 3600.0
 @dataclass(frozen=True)
 class BudgetConfig:
     """Effective limits (the provider's times ``ARCADIA_DO_BUDGET_SHARE``; 0 =
-    that window is not limited), window lengths (the provider's plus a margin:
-    our clock starts when the permit is taken, the provider's when the request
-    arrives, so ours must be the longer one), the slots new creates must leave
-    to the other lanes, how long a waiter keeps its place past its turn, and
-    how long a saga keeps the calls its create held for it (given back
-    sooner when the saga ends), and the pace of creates: what they may take
-    of the minute in any ``create_pace_window`` seconds."""
+        that window is not limited), window lengths (the provider's plus a margin:
+        our clock starts when the permit is taken, the provider's when the request
+        arrives, so ours must be the longer one), the slots new creates must leave
+        to the other lanes, how long a waiter keeps its place past its turn, and
+        how long a saga keeps the calls its create held for it (given back
+        sooner when the saga ends), and the pace of creates: what they may take
+        of the minute in any ``create_pace_window`` seconds, and how soon after a
+    create its saga calls again (the minute window a create checks)."""
 
     per_minute: int
     per_hour: int
@@ -31,6 +32,8 @@ class BudgetConfig:
     hold_seconds: float = 3600.0
     create_pace_window: float = 0.0
     create_pace_limit: int = 0  # 0 = creates are not paced
+    # The least time from a create to its saga's next call (acquire.lua).
+    create_lead: float = 0.0
 
     @classmethod
     def from_settings(cls) -> BudgetConfig:
@@ -56,6 +59,7 @@ class BudgetConfig:
             create_pace_window=pace,
             # The minute's share of the pace window (at least one create).
             create_pace_limit=max(1, math.floor(per_minute * pace / MINUTE)) if per_minute and pace else 0,
+            create_lead=min(float(settings.ARCADIA_DO_BUDGET_CREATE_LEAD_SECONDS), MINUTE),
         )
 
 

@@ -63,9 +63,17 @@ class MemoryStore:
             rank, start = self._rank(request, extra)
             ahead = sum(1 for r, _ in self.waiters.values() if r < rank)
             queued = extra > 0 or add > 0
-            # Held calls count in the hour window only (acquire.lua says why).
+            # A create fits the minute twice: as it is, with the reserve, and
+            # as it will stand its lead on, with the held calls (a third
+            # window, acquire.lua says why); every call counts them in the hour.
+            create = request.lane == CREATE
+            skip = self._before_lead(config, now) if create and limits[0] else 0
             need = [request.cost + ahead + reserve[0], extra + add + ((ahead + reserve[1]) if queued else 0)]
             room = [limits[0] - used[0], limits[1] - used[1] - held]
+            if create:
+                limits, seconds, used = (*limits, limits[0]), (*seconds, seconds[0]), (*used, used[0])
+                need.append(request.cost + add + ahead)
+                room.append(limits[0] - (used[0] - skip) - held)
             fits = now >= paused and all(
                 not lim or r >= n for lim, r, n in zip(limits, room, need, strict=True)
             )
@@ -80,13 +88,16 @@ class MemoryStore:
                     self._advance(request.lane, start)
                 return Decision(True, 0.0, ahead, used[1] + request.cost, repr(now))
             wait = 0.0
-            for w in (0, 1):
+            for w in range(len(need)):
                 short = need[w] - room[w]
                 if limits[w] and short > 0:
                     cycles, idx = divmod(short - 1, limits[w])
-                    at = (cycles + 1) * seconds[w]
+                    entries, ends = self.windows[(0, 1, 0)[w]], seconds[w]
+                    if w == 2:  # from the first entry the lead keeps
+                        idx, ends = idx + skip, seconds[0] - config.create_lead
+                    at = cycles * seconds[w] + ends
                     if idx < used[w]:
-                        at = cycles * seconds[w] + self.windows[w][idx][0] + seconds[w] - now
+                        at = cycles * seconds[w] + entries[idx][0] + ends - now
                     if w == 1 and 0 < short <= held:  # held calls may come back sooner (acquire.lua)
                         at = min(at, HELD_RECHECK)
                     wait = max(wait, at)
@@ -100,6 +111,11 @@ class MemoryStore:
             if request.waiter:
                 self.waiters[request.waiter] = (rank, now + wait + config.grace)
             return Decision(False, wait, ahead, used[1])
+
+    def _before_lead(self, config: BudgetConfig, now: float) -> int:
+        """Minute entries that will have left the window ``create_lead`` on."""
+        cut = now + config.create_lead - config.minute_window
+        return bisect.bisect_right(self.windows[0], (cut, "\uffff"))
 
     def _pace(self, config: BudgetConfig, request: Request, rank: float, extra: int, now: float):
         """Creates' entries in the pace window, and what this create needs of

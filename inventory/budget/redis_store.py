@@ -73,6 +73,7 @@ class RedisStore:
                 config.create_pace_limit,
                 request.keep,
                 request.plan,
+                config.create_lead,
             ],
         )
         stamp = str(int(first[0])) if first else ""
