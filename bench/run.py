@@ -86,55 +86,80 @@ def main(argv=None) -> int:
         tenant = _tenant()
         print(f"  machine: {_uptime()}")
 
-        figures["sql"] = bench_sql_per_saga(stack, sim, tenant, args.count_n)
-        stack.start_worker(concurrency=args.concurrency)
-        stack.start_worker(name="plain", app="bench.plain.app", concurrency=args.concurrency)
-        plain_prepare(stack)
-        rounds = []
-        for r in range(args.rounds):
-            plain = bench_plain(stack, sim, args.n, prefix=f"p{r}-")
-            with _profiled(stack, figures, on=args.profile and r == 0):
-                sagas = bench_sagas(sim, tenant, args.n, prefix=f"thr{r}-", stack=stack)
-            rounds.append({"plain": plain, "sagas": sagas})
-        figures["rounds"] = rounds
-        figures["plain"] = _median_phase([x["plain"] for x in rounds])
-        figures["sagas"] = _median_phase([x["sagas"] for x in rounds])
-        figures["ratio"] = round(figures["sagas"]["per_s"] / figures["plain"]["per_s"], 3)
-        figures["ratio_by_round"] = [round(x["sagas"]["per_s"] / x["plain"]["per_s"], 3) for x in rounds]
-        print(
-            f"  sagas/s / plain chains/s: {figures['ratio']} (rounds: {figures['ratio_by_round']}); "
-            f"worker CPU per saga {figures['sagas']['cpu_ms_per']} ms, "
-            f"per plain chain {figures['plain']['cpu_ms_per']} ms"
-        )
-        stack.stop("plain")
-        figures["queries"] = bench_queries_per_transition()
-        figures["rss_after_throughput_mb"] = round(stack.worker_peak_rss_mb(), 1)
-        if args.obs_rounds:
-            figures["observability"] = observability_phase.bench_observability(
-                stack,
-                sim,
-                tenant,
-                run_sagas=bench_sagas,
-                n=args.n,
-                rounds=args.obs_rounds,
-                concurrency=args.concurrency,
-            )
-        if not args.quick:
-            figures["calls"] = bench_api_calls(stack, sim, tenant, args.in_flight, args.boot_delay)
-            figures["api"] = bench_api(stack, tenant, args.api_seconds)
-            figures["budget"] = budget_phase.bench_budget(stack, sim, tenant)
-            figures["fairness"] = tenants_phase.bench_fairness(stack, sim)
-            # Last, the two bounded phases, whose unfinished sagas keep their
-            # budget's countdowns: the exhausted window's (an hour away, they
-            # take nothing from the scale phase), then the scale phase's
-            # (~850 left; run earlier, they shared the fairness phase's budget
-            # and held A at 0.16 of its floor).
-            figures["exhausted"] = tenants_phase.bench_exhausted(stack, sim)
-            figures["scale"] = budget_phase.bench_scale(stack, sim, tenant, args.scale_n, args.scale_seconds)
-        figures["worker_peak_rss_mb"] = round(stack.worker_peak_rss_mb(), 1)
-        figures["machine_after"] = _uptime()
+        if args.only:
+            # One or more of the long phases alone, on a worker of their own.
+            stack.start_worker(concurrency=args.concurrency)
+            _long_phases(stack, sim, tenant, args, figures, args.only)
+            figures["worker_peak_rss_mb"] = round(stack.worker_peak_rss_mb(), 1)
+            figures["machine_after"] = _uptime()
+        else:
+            _all_phases(stack, sim, tenant, args, figures)
     _report(figures, args.output)
     return 0
+
+
+LONG_PHASES = ("calls", "api", "budget", "fairness", "exhausted", "scale")
+
+
+def _all_phases(stack, sim, tenant, args, figures: dict) -> None:
+    figures["sql"] = bench_sql_per_saga(stack, sim, tenant, args.count_n)
+    stack.start_worker(concurrency=args.concurrency)
+    stack.start_worker(name="plain", app="bench.plain.app", concurrency=args.concurrency)
+    plain_prepare(stack)
+    rounds = []
+    for r in range(args.rounds):
+        plain = bench_plain(stack, sim, args.n, prefix=f"p{r}-")
+        with _profiled(stack, figures, on=args.profile and r == 0):
+            sagas = bench_sagas(sim, tenant, args.n, prefix=f"thr{r}-", stack=stack)
+        rounds.append({"plain": plain, "sagas": sagas})
+    figures["rounds"] = rounds
+    figures["plain"] = _median_phase([x["plain"] for x in rounds])
+    figures["sagas"] = _median_phase([x["sagas"] for x in rounds])
+    figures["ratio"] = round(figures["sagas"]["per_s"] / figures["plain"]["per_s"], 3)
+    figures["ratio_by_round"] = [round(x["sagas"]["per_s"] / x["plain"]["per_s"], 3) for x in rounds]
+    print(
+        f"  sagas/s / plain chains/s: {figures['ratio']} (rounds: {figures['ratio_by_round']}); "
+        f"worker CPU per saga {figures['sagas']['cpu_ms_per']} ms, "
+        f"per plain chain {figures['plain']['cpu_ms_per']} ms"
+    )
+    stack.stop("plain")
+    figures["queries"] = bench_queries_per_transition()
+    figures["rss_after_throughput_mb"] = round(stack.worker_peak_rss_mb(), 1)
+    if args.obs_rounds:
+        figures["observability"] = observability_phase.bench_observability(
+            stack,
+            sim,
+            tenant,
+            run_sagas=bench_sagas,
+            n=args.n,
+            rounds=args.obs_rounds,
+            concurrency=args.concurrency,
+        )
+    if not args.quick:
+        _long_phases(stack, sim, tenant, args, figures, LONG_PHASES)
+    figures["worker_peak_rss_mb"] = round(stack.worker_peak_rss_mb(), 1)
+    figures["machine_after"] = _uptime()
+
+
+def _long_phases(stack, sim, tenant, args, figures: dict, names) -> None:
+    """The phases ``names`` names, always in this order."""
+    if "calls" in names:
+        figures["calls"] = bench_api_calls(stack, sim, tenant, args.in_flight, args.boot_delay)
+    if "api" in names:
+        figures["api"] = bench_api(stack, tenant, args.api_seconds)
+    if "budget" in names:
+        figures["budget"] = budget_phase.bench_budget(stack, sim, tenant)
+    if "fairness" in names:
+        figures["fairness"] = tenants_phase.bench_fairness(stack, sim)
+    # Last, the two bounded phases, whose unfinished sagas keep their
+    # budget's countdowns: the exhausted window's (an hour away, they
+    # take nothing from the scale phase), then the scale phase's
+    # (~850 left; run earlier, they shared the fairness phase's budget
+    # and held A at 0.16 of its floor).
+    if "exhausted" in names:
+        figures["exhausted"] = tenants_phase.bench_exhausted(stack, sim)
+    if "scale" in names:
+        figures["scale"] = budget_phase.bench_scale(stack, sim, tenant, args.scale_n, args.scale_seconds)
 
 
 @contextlib.contextmanager
@@ -185,10 +210,28 @@ def _parse(argv):
     )
     parser.add_argument("--quick", action="store_true", help="throughput, queries and observability only")
     parser.add_argument(
+        "--only",
+        type=_phase_names,
+        default=[],
+        metavar="PHASE,...",
+        help=f"only these of the long phases ({', '.join(LONG_PHASES)}), no throughput rounds; "
+        "figures to compare with each other, not with a full run's targets",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="py-spy the pool processes in the first saga round"
     )
     parser.add_argument("--output", default=str(RESULTS / "bench.json"))
     return parser.parse_args(argv)
+
+
+def _phase_names(value: str) -> list[str]:
+    names = [name for name in value.split(",") if name]
+    unknown = sorted(set(names) - set(LONG_PHASES))
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"no phase {', '.join(unknown)}: choose from {', '.join(LONG_PHASES)}"
+        )
+    return names
 
 
 def _start_simulator(stack: Stack):
