@@ -211,6 +211,7 @@ def _drill(broker: str, fault: str, args, stack: Stack, fleet: Fleet, workdir: P
     report["stuck"] = stuck
     report |= _ledger(ids)
     report["fenced_log_lines"] = _fenced_log_lines(stack)
+    report["last_saga"] = _last_saga_timeline(ids, fault_at)
     return _judge(broker, fault, report, fault_at=fault_at, healed_at=healed_at, victim=victim)
 
 
@@ -275,6 +276,27 @@ def _ledger(ids) -> dict:
     return {"recorded_twice": twice, "takeovers": events.filter(event="lease_taken_over").count()}
 
 
+def _last_saga_timeline(ids, fault_at) -> list[str]:
+    """The timeline of the saga that ended last, each event's time from the
+    fault: what the figure is made of (the drill's database is dropped)."""
+    from provisioning.engine.models import Saga, SagaEvent
+
+    last = (
+        Saga.objects.filter(subject_type=chaos_checks.DEPLOYMENT, subject_id__in=[str(i) for i in ids])
+        .exclude(finished_at=None)
+        .order_by("-finished_at")
+        .first()
+    )
+    if last is None:
+        return []
+    events = SagaEvent.objects.filter(saga=last).select_related("step")
+    return [
+        f"{(e.at - fault_at).total_seconds():+7.1f} s {e.event}"
+        f"{' ' + e.step.name if e.step else ''} {json.dumps(e.detail, default=str)[:160]}"
+        for e in events
+    ]
+
+
 def _fenced_log_lines(stack: Stack) -> int:
     lines = 0
     for log in RESULTS.glob("fleet-host*-worker.log"):
@@ -309,6 +331,7 @@ def _judge(broker, fault, report, *, fault_at, healed_at, victim: Host) -> int:
     figures = {"since_fault": since_fault, "since_heal": since_heal, "line": line, "failed": failed}
     figures |= {k: report[k] for k in ("stuck", "recorded_twice", "takeovers", "fenced_log_lines")}
     figures |= {"duplicates": len(report["duplicates"]), "orphans": len(report["orphans"])}
+    figures["last_saga_timeline"] = report["last_saga"]
     _figures_path(broker, fault).write_text(json.dumps(figures, indent=2))
     print(f"\nchaos fleet {broker}/{fault} ({victim.name}): {'FAILED' if failed else 'OK'}")
     return 1 if failed else 0

@@ -34,14 +34,19 @@ def beat(runner: str, at: datetime) -> None:
     )
 
 
-def runner_dead(owner: str, at: datetime) -> bool:
-    """Whether the process holding ``owner``'s lease has missed its
-    heartbeats. A runner with no heartbeat row (an embedded worker, eager
-    mode, a process from before heartbeats) is not known dead: its lease's
-    expiry decides. (PostgreSQL's one-statement claim applies the same rule
-    in its SQL.)"""
-    cutoff = at - timedelta(seconds=engine_settings().runner_dead_after)
-    return WorkerHeartbeat.objects.filter(runner=runner_of(owner), beat_at__lt=cutoff).exists()
+def seconds_until_dead(owner: str, at: datetime) -> float | None:
+    """How long until the process holding ``owner``'s lease counts as gone
+    if it beats no more (0 or less: it has missed its heartbeats for
+    ``runner_dead_after`` already). None for a runner with no heartbeat row
+    (an embedded worker, eager mode, a process from before heartbeats): it
+    is not known dead, its lease's expiry decides. (PostgreSQL's
+    one-statement claim applies the same rule in its SQL.)"""
+    beat_at = (
+        WorkerHeartbeat.objects.filter(runner=runner_of(owner)).values_list("beat_at", flat=True).first()
+    )
+    if beat_at is None:
+        return None
+    return engine_settings().runner_dead_after - (at - beat_at).total_seconds()
 
 
 def dead_runners(at: datetime) -> set[str]:

@@ -121,6 +121,25 @@ def test_a_holder_with_a_live_heartbeat_keeps_its_step(transactional_db):
     assert isinstance(busy, Refused) and busy.why is claims.Refusal.BUSY
 
 
+def test_a_refused_claim_comes_back_when_the_holder_would_count_as_gone(transactional_db):
+    # A crashed host's broker connection (RabbitMQ) gives its messages back
+    # at once: they find its leases held and its heartbeat fresh. They come
+    # back the moment it would have missed its heartbeats for
+    # ARCADIA_RUNNER_DEAD_AFTER (12 s), not up to a whole back-off (5 s)
+    # later: the fleet drill's host crash took steps over that late.
+    saga = unsent_saga()
+    assert isinstance(claims.claim_forward(saga_id=saga.id, index=0, owner=OTHER), Claim)
+    _beat(OTHER, seconds_ago=4)
+    busy = claims.claim_forward(saga_id=saga.id, index=0, owner=MINE)
+    assert busy.why is claims.Refusal.BUSY
+    assert busy.retry_after == pytest.approx(5.05)  # 8 s to go: the back-off is sooner
+
+    _beat(OTHER, seconds_ago=10)
+    busy = claims.claim_forward(saga_id=saga.id, index=0, owner=MINE)
+    assert busy.why is claims.Refusal.BUSY
+    assert busy.retry_after <= 2.05  # gone 2 s from now, if it does not beat
+
+
 def test_a_long_step_renews_its_lease_from_the_heartbeat(transactional_db):
     saga = unsent_saga()
     claim = claims.claim_forward(saga_id=saga.id, index=0, owner=MINE)

@@ -128,15 +128,21 @@ def failing_for(claim: Claim) -> float:
 def held_by_someone_else(row: SagaStep, at: datetime, owner: str) -> float:
     """Seconds left on another runner's live lease (0 when free, expired, or
     held by a run known to be gone: see :mod:`owners`, or by a process whose
-    heartbeat stopped, wherever it ran: :mod:`heartbeats`)."""
+    heartbeat stopped, wherever it ran: :mod:`heartbeats`), or until its
+    holder counts as gone if it beats no more, when that is sooner: a
+    message a crashed host's broker connection gave back at once comes
+    back for its step the moment the step can be taken over."""
     if not row.lease_owner or row.lease_expires_at is None or row.lease_expires_at <= at:
         return 0.0
-    if owners.gone(row.lease_owner, owner) or heartbeats.runner_dead(row.lease_owner, at):
+    gone = owners.gone(row.lease_owner, owner)
+    until_dead = None if gone else heartbeats.seconds_until_dead(row.lease_owner, at)
+    if gone or (until_dead is not None and until_dead <= 0):
         event(
             row.saga_id, SagaEventName.LEASE_TAKEN_OVER, step_id=row.id, at=at, holder=row.lease_owner
         ).save()
         return 0.0
-    return (row.lease_expires_at - at).total_seconds()
+    remaining = (row.lease_expires_at - at).total_seconds()
+    return remaining if until_dead is None else min(remaining, until_dead)
 
 
 def busy(remaining: float) -> Refused:
