@@ -76,7 +76,9 @@ class WaitDropletActive(Step):
             raise PermanentError(
                 f"droplet {droplet_id} still {state} after {settings.ARCADIA_DROPLET_ACTIVE_TIMEOUT:g}s"
             )
-        raise NotReady(f"droplet {droplet_id} is {state}", retry_after=interval)
+        # A shared listing's row: back when the next listing is due.
+        again = min(interval, read.again) if read.source == "list" else interval
+        raise NotReady(f"droplet {droplet_id} is {state}", retry_after=again)
 
     def compensate(self, ctx: StepContext) -> None:
         return None

@@ -46,6 +46,27 @@ def test_twenty_waiting_droplets_cost_one_listing_per_poll_interval(dosim):
     assert all(r.droplet.status == "active" and r.droplet.ipv4 for r in final.values())
 
 
+def test_a_droplet_still_booting_in_a_listing_comes_back_when_the_next_is_due(dosim):
+    # Not a whole interval after its read, nor at once: the listing it read
+    # may be most of an interval old already, and polling an interval later
+    # saw droplets active up to two intervals after their boot.
+    dosim.configure(boot_delay=60)
+    gw, interval = get_gateway(), 4.0
+    ids, since = create(gw, 5)
+    time.sleep(1.1)  # a listing made now is newer than every create
+
+    def read_all():
+        return [droplet_status_read(gw, i, tag="arcadia", interval=interval, since=since) for i in ids]
+
+    read_all()  # one lists
+    listed_at = time.time()
+    time.sleep(1.5)
+    reads = read_all()
+    assert all(r.source == "list" and r.droplet.status == "new" for r in reads)
+    due_in = listed_at + interval - time.time()  # about 2.5 s
+    assert all(due_in - 1.0 < r.again <= due_in + 1.0 for r in reads), [r.again for r in reads]
+
+
 def test_a_droplet_missing_from_the_listing_is_read_by_id(dosim):
     dosim.configure(boot_delay=0)
     gw = get_gateway()
