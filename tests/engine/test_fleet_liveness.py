@@ -37,7 +37,9 @@ def _beat(owner: str, seconds_ago: float) -> None:
 
 
 @pytest.mark.integration
-def test_a_host_whose_heartbeat_stops_has_its_step_taken_over_without_beat(celery_worker_process):
+def test_a_host_whose_heartbeat_stops_has_its_step_taken_over_without_beat(
+    celery_worker_process, worker_broker_url
+):
     # The first worker poses as another host: its pool processes cannot be
     # judged by /proc here, only by their heartbeats.
     lost = celery_worker_process(env={**FAST, "ARCADIA_RUNNER_HOST": "otherhost"})
@@ -60,7 +62,12 @@ def test_a_host_whose_heartbeat_stops_has_its_step_taken_over_without_beat(celer
     assert saga.status == SagaStatus.SUCCEEDED
     assert took < 20, f"taken over {took:.1f}s after the kill"
     assert saga.events.filter(event="lease_taken_over").count() == 1
-    assert saga.events.filter(event="saga_resumed").exists()
+    if worker_broker_url.startswith("redis"):
+        # The lost host's delivery comes back after the visibility timeout:
+        # the worker's own sweep resumed the saga. RabbitMQ gives it back
+        # at once, and that message takes the step over itself, the moment
+        # the holder's heartbeats count as missed.
+        assert saga.events.filter(event="saga_resumed").exists()
     assert fake_trail(saga, "fake.effect") == NAMES  # each effect exactly once
     step = saga.steps.get(name="s2")
     assert step.attempts == 2
