@@ -40,9 +40,7 @@ class StatusRead:
     droplet: Droplet | None  # None: DigitalOcean does not know it (yet)
     known: bool = True  # False: no fresh listing covers it; ask again after `again`
     source: str = "get"  # "list", "get" or "none"
-    # Seconds until the next listing is expected: when not known, or when a
-    # listing showed the droplet still booting.
-    again: float = 0.5
+    again: float = 0.5  # seconds until the next listing is expected (when not known)
 
 
 class _MemoryCache:
@@ -151,8 +149,6 @@ def status_reads_reset(token: str | None = None) -> None:
 
 
 WAITING_HORIZON = 60.0  # seconds a droplet counts as waiting after its saga last asked
-# Seconds to come back after a listing that is due or under way elsewhere.
-LISTING_IN_PROGRESS = 0.5
 
 
 def droplet_booting(gw: DigitalOceanGateway, droplet_id: int, *, interval: float) -> None:
@@ -198,10 +194,11 @@ def _shared_read(gw: DigitalOceanGateway, droplet_id: int, *, tag: str, interval
     meta, row = cache.read(droplet_id)
     fresh = meta is not None and now - meta["at"] < interval
     pages = meta["pages"] if meta else 1
+    listing_elsewhere = False
     if not fresh and pages < waiting:
         # The lock lasts one interval, not the gateway's timeout: a lister
-        # whose host died holding it stops every read no longer than that
-        # (a slow listing past it costs a second listing, no more).
+        # whose host died holding it stops the others' reads no longer than
+        # that (a slow listing past it costs a second listing, no more).
         if cache.take_refresh(now, seconds=interval):
             try:
                 meta, row = _refresh(cache, gw, tag, droplet_id)
@@ -212,13 +209,14 @@ def _shared_read(gw: DigitalOceanGateway, droplet_id: int, *, tag: str, interval
             fresh = True
         elif meta is None or now - meta["at"] >= 2 * interval:
             return StatusRead(None, known=False, source="none")  # another caller is listing
-    if row is not None and meta is not None and now - meta["at"] < 2 * interval:
-        # Not active yet: the next listing can tell more, no sooner. A
-        # saga polling a whole interval after a read would see a listing
-        # already up to an interval old, and a droplet active up to two
-        # intervals late (the fleet drill's last saga: 9.7 s after its boot).
-        again = max(LISTING_IN_PROGRESS, meta["at"] + interval - now + 0.05)
-        return _finish(cache, droplet_id, StatusRead(_from_row(droplet_id, row), source="list", again=again))
+        else:
+            listing_elsewhere = True
+    # A stale listing's row stands in only while another caller lists. With
+    # no listing coming (too few waiting for one to pay), it is not read: it
+    # showed the fleet drill's last droplet booting up to two intervals
+    # after it was active, where a read by id costs one call.
+    if row is not None and (fresh or listing_elsewhere):
+        return _finish(cache, droplet_id, StatusRead(_from_row(droplet_id, row), source="list"))
     listed_after_create = meta is not None and since is not None and meta["at"] > since + 1.0
     if fresh and not listed_after_create:
         # The next listing will show it: come back when this one goes stale.

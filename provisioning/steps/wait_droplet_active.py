@@ -60,8 +60,10 @@ class WaitDropletActive(Step):
             )
         if not read.known:
             # Another saga is listing, or the last listing predates this droplet.
+            # Back when that listing is expected (read.again), not sooner.
             raise NotReady(
-                f"droplet {droplet_id}: waiting for the shared listing", retry_after=min(interval, 0.5)
+                f"droplet {droplet_id}: waiting for the shared listing",
+                retry_after=min(interval, max(0.1, read.again)),
             )
         droplet = read.droplet
         if droplet is not None and droplet.status == "active" and droplet.ipv4:
@@ -76,9 +78,7 @@ class WaitDropletActive(Step):
             raise PermanentError(
                 f"droplet {droplet_id} still {state} after {settings.ARCADIA_DROPLET_ACTIVE_TIMEOUT:g}s"
             )
-        # A shared listing's row: back when the next listing is due.
-        again = min(interval, read.again) if read.source == "list" else interval
-        raise NotReady(f"droplet {droplet_id} is {state}", retry_after=again)
+        raise NotReady(f"droplet {droplet_id} is {state}", retry_after=interval)
 
     def compensate(self, ctx: StepContext) -> None:
         return None
