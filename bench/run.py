@@ -90,10 +90,10 @@ def main(argv=None) -> int:
             # One or more of the long phases alone, on a worker of their own.
             stack.start_worker(concurrency=args.concurrency)
             _long_phases(stack, sim, tenant, args, figures, args.only)
-            figures["worker_peak_rss_mb"] = round(stack.worker_peak_rss_mb(), 1)
-            figures["machine_after"] = _uptime()
         else:
             _all_phases(stack, sim, tenant, args, figures)
+        figures["worker_peak_rss_mb"] = round(stack.worker_peak_rss_mb(), 1)
+        figures["machine_after"] = _uptime()
     _report(figures, args.output)
     return 0
 
@@ -137,8 +137,6 @@ def _all_phases(stack, sim, tenant, args, figures: dict) -> None:
         )
     if not args.quick:
         _long_phases(stack, sim, tenant, args, figures, LONG_PHASES)
-    figures["worker_peak_rss_mb"] = round(stack.worker_peak_rss_mb(), 1)
-    figures["machine_after"] = _uptime()
 
 
 def _long_phases(stack, sim, tenant, args, figures: dict, names) -> None:

@@ -12,14 +12,14 @@ MINUTE, HOUR = 60.0, 3600.0
 @dataclass(frozen=True)
 class BudgetConfig:
     """Effective limits (the provider's times ``ARCADIA_DO_BUDGET_SHARE``; 0 =
-        that window is not limited), window lengths (the provider's plus a margin:
-        our clock starts when the permit is taken, the provider's when the request
-        arrives, so ours must be the longer one), the slots new creates must leave
-        to the other lanes, how long a waiter keeps its place past its turn, and
-        how long a saga keeps the calls its create held for it (given back
-        sooner when the saga ends), and the pace of creates: what they may take
-        of the minute in any ``create_pace_window`` seconds, and how soon after a
-    create its saga calls again (the minute window a create checks)."""
+    that window is not limited), window lengths (the provider's plus a margin:
+    our clock starts when the permit is taken, the provider's when the request
+    arrives, so ours must be the longer one), the slots new creates must leave
+    to the other lanes, how long a waiter keeps its place past its turn, how
+    long a saga keeps the calls its create held for it (given back sooner
+    when the saga ends), the pace of creates (what they may take of the
+    minute in any ``create_pace_window`` seconds), and how soon after a create
+    its saga calls again (the minute window a create also checks)."""
 
     per_minute: int
     per_hour: int
