@@ -297,13 +297,16 @@ ARCADIA_EXTRA_SAGA_DEFINITIONS = env.list("ARCADIA_EXTRA_SAGA_DEFINITIONS", defa
 # dead before anyone takes its step over.
 ARCADIA_STEP_LEASE_SECONDS = env.float("ARCADIA_STEP_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 # Every worker offers to sweep this often (one at a time runs it; beat too).
-ARCADIA_SWEEP_INTERVAL = env.float("ARCADIA_SWEEP_INTERVAL", default=5.0)
+ARCADIA_SWEEP_INTERVAL = env.float("ARCADIA_SWEEP_INTERVAL", default=2.0)
 # Liveness across hosts (docs/decisions/0026-fleet-heartbeats.md): each worker
 # process beats this often; a lease whose holder missed its beats this long is
-# taken over; a saga whose next message is this late is resumed.
-ARCADIA_HEARTBEAT_SECONDS = env.float("ARCADIA_HEARTBEAT_SECONDS", default=3.0)
-ARCADIA_RUNNER_DEAD_AFTER = env.float("ARCADIA_RUNNER_DEAD_AFTER", default=12.0)
+# taken over (judged only by a process whose own beats went through on time
+# that long, so a database outage is no one's death); a saga whose next
+# message is this late is resumed, sooner shortly after a runner was lost.
+ARCADIA_HEARTBEAT_SECONDS = env.float("ARCADIA_HEARTBEAT_SECONDS", default=2.0)
+ARCADIA_RUNNER_DEAD_AFTER = env.float("ARCADIA_RUNNER_DEAD_AFTER", default=6.0)
 ARCADIA_DUE_GRACE_SECONDS = env.float("ARCADIA_DUE_GRACE_SECONDS", default=10.0)
+ARCADIA_DUE_GRACE_AFTER_LOSS_SECONDS = env.float("ARCADIA_DUE_GRACE_AFTER_LOSS_SECONDS", default=2.0)
 FLOWER_URL = env.str("FLOWER_URL", default="")
 # The engine reads its settings from this one dict (provisioning/engine/settings.py).
 SAGA_ENGINE = {
@@ -314,6 +317,7 @@ SAGA_ENGINE = {
     "heartbeat_seconds": ARCADIA_HEARTBEAT_SECONDS,
     "runner_dead_after": ARCADIA_RUNNER_DEAD_AFTER,
     "due_grace": ARCADIA_DUE_GRACE_SECONDS,
+    "due_grace_after_loss": ARCADIA_DUE_GRACE_AFTER_LOSS_SECONDS,
     "max_countdown": ARCADIA_MAX_COUNTDOWN,
     # A provider incident lasts minutes: transient errors are retried for a
     # time, not a count, before a step fails and its saga rolls back.

@@ -71,6 +71,11 @@ def tick(runner: str) -> None:
     try:
         at = now()
         heartbeats.beat(runner, at)
+        gap = heartbeats.beat_went_through(now())
+        if gap > 2 * engine_settings().heartbeat_seconds:
+            # Said, because a gap near the dead-after bound gets this
+            # process's steps taken over while it still runs them.
+            log.warning("saga=- step=- heartbeat of %s went through %.1fs after the last", runner, gap)
         heartbeats.renew(at)
         for name, seconds in engine_settings().periodic:
             if heartbeats.periodic_due(name, seconds, at):
@@ -78,6 +83,7 @@ def tick(runner: str) -> None:
                 # holding the next heartbeat; the next period tries again.
                 wiring.app().send_task(name, retry=False)
     except Exception as exc:
+        heartbeats.beat_failed()
         log.warning("saga=- step=- heartbeat of %s failed: %s", runner, exc)
         with contextlib.suppress(Exception):  # a broken connection may fail to close
             connection.close()  # a fresh one next beat

@@ -32,10 +32,13 @@ class EngineSettings:
     sweep_batch: int = 200
     # Every worker process renews its heartbeat this often; a lease whose
     # holder has not beaten for runner_dead_after seconds is taken over.
-    heartbeat_seconds: float = 3.0
-    runner_dead_after: float = 12.0
-    # A saga whose next message is this late (its due_at passed) is resumed.
+    heartbeat_seconds: float = 2.0
+    runner_dead_after: float = 6.0
+    # A saga whose next message is this late (its due_at passed) is resumed;
+    # after due_grace_after_loss while a runner has been lost lately (the
+    # messages it held will not come: heartbeats.lost_lately).
     due_grace: float = 10.0
+    due_grace_after_loss: float = 2.0
     # Longest countdown a retry message carries; a longer wait is left to
     # the ledger (due_at), so no broker holds a delivery for long.
     max_countdown: float = 60.0

@@ -6,7 +6,10 @@ Three ways a live saga is known to wait for a message that will not come:
   step recorded, a poll's countdown, a retry's backoff, a budget wait)
   passed more than ``due_grace`` ago and no live runner holds one of its
   steps (a dead host's reserved or prefetched message, a countdown longer
-  than ``max_countdown`` that was never sent);
+  than ``max_countdown`` that was never sent). Shortly after a runner was
+  lost, ``due_grace_after_loss`` instead: its held messages will not come
+  (on Redis, not before the visibility timeout), and a message that was
+  only slow is refused by its claim;
 - **held by a dead runner**: one of its steps is leased to a process whose
   heartbeat stopped (the message died with that host; the resumed message
   takes the lease over);
@@ -39,9 +42,8 @@ def stalled_sagas(*, older_than: float | None = None):
 def waiting_in_vain() -> list:
     """Ids of live sagas overdue or held by a dead runner (see above)."""
     settings, at = engine_settings(), now()
-    overdue = Saga.objects.filter(
-        status__in=SAGA_LIVE_STATUSES, due_at__lt=at - timedelta(seconds=settings.due_grace)
-    )
+    grace = settings.due_grace_after_loss if heartbeats.lost_lately(at) else settings.due_grace
+    overdue = Saga.objects.filter(status__in=SAGA_LIVE_STATUSES, due_at__lt=at - timedelta(seconds=grace))
     due = list(overdue.order_by("due_at").values_list("id", flat=True)[: settings.sweep_batch])
     # Steps under a live lease: as many as steps running now, found by a
     # partial index. Their holders are judged by heartbeat.

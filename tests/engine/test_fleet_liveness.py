@@ -14,6 +14,7 @@ from provisioning.engine import SagaStatus, SagaStep, StepStatus, claims, heartb
 from provisioning.engine.claims import Claim, Refused
 from provisioning.engine.models import PeriodicRun, Saga, WorkerHeartbeat
 from provisioning.engine.owners import runner_of
+from provisioning.engine.settings import engine_settings
 from provisioning.engine.sweeper import sweep_stalled_sagas
 from tests.engine.conftest import fake_trail, wait_for, wait_terminal
 from tests.support.ledger import FIVE_NAMES as NAMES
@@ -132,19 +133,55 @@ def test_a_refused_claim_comes_back_when_the_holder_would_count_as_gone(transact
     # A crashed host's broker connection (RabbitMQ) gives its messages back
     # at once: they find its leases held and its heartbeat fresh. They come
     # back the moment it would have missed its heartbeats for
-    # ARCADIA_RUNNER_DEAD_AFTER (12 s), not up to a whole back-off (5 s)
+    # ARCADIA_RUNNER_DEAD_AFTER (6 s), not up to a whole back-off (5 s)
     # later: the fleet drill's host crash took steps over that late.
+    assert engine_settings().runner_dead_after == 6
     saga = unsent_saga()
     assert isinstance(claims.claim_forward(saga_id=saga.id, index=0, owner=OTHER), Claim)
+    _beat(OTHER, seconds_ago=0.5)
+    busy = claims.claim_forward(saga_id=saga.id, index=0, owner=MINE)
+    assert busy.why is claims.Refusal.BUSY
+    assert busy.retry_after == pytest.approx(5.05)  # 5.5 s to go: the back-off is sooner
+
     _beat(OTHER, seconds_ago=4)
     busy = claims.claim_forward(saga_id=saga.id, index=0, owner=MINE)
     assert busy.why is claims.Refusal.BUSY
-    assert busy.retry_after == pytest.approx(5.05)  # 8 s to go: the back-off is sooner
-
-    _beat(OTHER, seconds_ago=10)
-    busy = claims.claim_forward(saga_id=saga.id, index=0, owner=MINE)
-    assert busy.why is claims.Refusal.BUSY
     assert busy.retry_after <= 2.05  # gone 2 s from now, if it does not beat
+
+
+def _beats_went_through(*seconds_ago: float) -> None:
+    at = timezone.now()
+    for ago in seconds_ago:
+        heartbeats.beat_went_through(at - timedelta(seconds=ago))
+
+
+def test_after_a_database_pause_no_runner_is_taken_for_dead_until_the_judge_beat_on_time(
+    transactional_db, monkeypatch
+):
+    # The database paused for 20 s: every heartbeat is that old, this
+    # process's own too. A stale heartbeat says nothing of its runner until
+    # this process has itself beaten on time for the dead-after bound (6 s):
+    # the first claims after a pause take no live runner's step.
+    monkeypatch.setattr(heartbeats, "_steady", heartbeats.Steadiness())  # this process beats
+    saga = unsent_saga()
+    assert isinstance(claims.claim_forward(saga_id=saga.id, index=0, owner=OTHER), Claim)
+    _beat(OTHER, seconds_ago=20)
+    _beats_went_through(21, 1)  # its last beat before the pause, its first after
+
+    busy = claims.claim_forward(saga_id=saga.id, index=0, owner=MINE)
+
+    assert isinstance(busy, Refused) and busy.why is claims.Refusal.BUSY
+    assert 4 < busy.retry_after <= 5.05  # back when it may judge, in 5 s
+    assert heartbeats.dead_runners(timezone.now()) == set()
+    assert not saga.events.filter(event="lease_taken_over").exists()
+
+    # Beating on time (every 2 s) for 7 s, it may judge: OTHER is gone.
+    monkeypatch.setattr(heartbeats, "_steady", heartbeats.Steadiness())
+    _beats_went_through(21, 7, 5, 3, 1)
+    assert heartbeats.dead_runners(timezone.now()) == {runner_of(OTHER)}
+    taken = claims.claim_forward(saga_id=saga.id, index=0, owner=MINE)
+    assert isinstance(taken, Claim) and taken.generation == 2
+    assert saga.events.filter(event="lease_taken_over").count() == 1
 
 
 def test_a_long_step_renews_its_lease_from_the_heartbeat(transactional_db):
@@ -178,6 +215,28 @@ def test_a_saga_whose_message_is_overdue_is_resumed_before_the_stall_timeout(tra
     overdue.refresh_from_db()
     assert overdue.due_at is None  # resumed once, not at every sweep
     assert sweep_stalled_sagas() == 0
+
+
+def test_shortly_after_a_runner_was_lost_an_overdue_saga_is_resumed_after_the_short_grace(
+    transactional_db,
+):
+    # On Redis the countdown polls a lost host had reserved come back only
+    # after the visibility timeout; nothing says which sagas they were. For
+    # as long as any of them can have been due (the longest countdown, 60 s,
+    # plus the grace) the sweep resumes a saga 2 s late, not 10 s.
+    saga = unsent_saga(status=SagaStatus.RUNNING)
+    claims.release(claims.claim_forward(saga_id=saga.id, index=0, owner=MINE), polled=True, due_in=30)
+    three_seconds_late = {"due_at": timezone.now() - timedelta(seconds=3)}
+    Saga.objects.filter(id=saga.id).update(**three_seconds_late)
+    _beat(MINE, seconds_ago=1)
+    assert sweep_stalled_sagas() == 0  # nobody lost: within the 10 s grace
+
+    _beat(OTHER, seconds_ago=600)  # lost long ago: whatever it held was due long since
+    assert sweep_stalled_sagas() == 0
+
+    _beat(OTHER, seconds_ago=20)  # lost 14 s ago
+    assert sweep_stalled_sagas() == 1
+    assert saga.events.filter(event="saga_resumed").count() == 1
 
 
 def test_an_overdue_saga_whose_step_a_live_runner_holds_is_left_alone(transactional_db):

@@ -27,7 +27,6 @@ from provisioning.engine.claims.claim import (
     LeaseLost,
     Refusal,
     Refused,
-    dead_before,
     failing_for,
     held_by_someone_else,
     lease_expiry,
@@ -73,7 +72,7 @@ def claim_forward(*, saga_id, index: int, owner: str, task_id: str = "") -> Clai
             task_id=task_id,
             at=at,
             expires=lease_expiry(at),
-            dead_before=dead_before(at),
+            dead_before=heartbeats.dead_before(at),
         )
     if claim is None:
         claim = portable.claim_forward(saga_id=saga_id, index=index, owner=owner, task_id=task_id)

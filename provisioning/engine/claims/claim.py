@@ -115,11 +115,6 @@ def lease_expiry(at: datetime) -> datetime:
     return at + timedelta(seconds=engine_settings().lease_seconds)
 
 
-def dead_before(at: datetime) -> datetime:
-    """A holder whose last heartbeat is older than this is gone."""
-    return at - timedelta(seconds=engine_settings().runner_dead_after)
-
-
 def failing_for(claim: Claim) -> float:
     """Seconds since the unbroken run of transient failures this run ends began."""
     return (now() - (claim.retrying_since or claim.claimed_at)).total_seconds()
