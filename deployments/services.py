@@ -203,6 +203,9 @@ def deployment_provision_context(*, deployment: Deployment) -> dict:
         # Frozen too: a setting changed mid-saga does not change what this
         # saga may do to a record it did not create.
         "dns_adopt": settings.ARCADIA_DNS_ADOPT_EXISTING,
+        # No create has left yet: the create step marks each one before it
+        # is sent (provisioning/steps/create_droplet.py, CREATE_SENT).
+        "droplet_create_sent_at": None,
     }
 
 

@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import digitalocean
@@ -85,6 +86,8 @@ class DigitalOceanGateway:
         return bound
 
     _batch = 1
+    # Run once, after the next call's permit and before it is sent (droplet_create).
+    _before_send: Callable[[], None] | None = None
     # Permits taken ahead by this bound gateway: (the grant, which of its
     # permits, when it was granted), the next one last.
     _ahead: list = []
@@ -130,10 +133,21 @@ class DigitalOceanGateway:
 
     # --- droplets ----------------------------------------------------------------------
     def droplet_create(
-        self, *, name: str, region: str, size: str, image: str, tags: list[str], user_data: str | None = None
+        self,
+        *,
+        name: str,
+        region: str,
+        size: str,
+        image: str,
+        tags: list[str],
+        user_data: str | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> Droplet:
         """Create one droplet (202). DigitalOcean has no idempotency key: callers
-        tag the droplet so that a lost answer can be recovered with droplets_by_tag."""
+        tag the droplet so that a lost answer can be recovered with droplets_by_tag.
+        ``before_send`` runs once the call has its permit, just before the
+        request leaves (nothing is sent if it raises): a caller notes there
+        that a create may have left."""
         droplet = self._build(
             PinnedDroplet,
             name=name,
@@ -143,7 +157,11 @@ class DigitalOceanGateway:
             tags=list(tags),
             user_data=user_data,
         )
-        self._run(droplet.create)
+        self._before_send = before_send
+        try:
+            self._run(droplet.create)
+        finally:
+            self._before_send = None
         return droplet_from(droplet.last_response.json()["droplet"])
 
     def droplet_get(self, droplet_id: int) -> Droplet:

@@ -132,6 +132,9 @@ class _Pinned:
                 f"{where}: waiting for the DigitalOcean budget ({decision.ahead} ahead)",
                 retry_after=decision.wait,
             )
+        if gateway._before_send is not None:
+            before_send, gateway._before_send = gateway._before_send, None
+            before_send()
         try:
             response = self._send(url, type, params)
         except requests.Timeout:

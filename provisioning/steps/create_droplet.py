@@ -14,17 +14,30 @@ from provisioning.steps._gateway import (
     saga_tag,
 )
 
+# When the last create left (epoch seconds), checkpointed once the call has
+# its permit and before it is sent; the saga context starts with it None
+# (deployments.services): no create has left. A run killed before it sent
+# leaves None, so the run that takes its step over creates at once.
+CREATE_SENT = "droplet_create_sent_at"
+_UNKNOWN = object()  # a saga started before the mark existed
+
 
 def _listing_may_lag(ctx: StepContext) -> float:
     """Seconds left in the tag-listing lag window (0 if over).
 
-    Within ARCADIA_TAG_LISTING_SETTLE of the step's first start, "no droplet
-    carries the tag" may be stale: a retry waits before creating again, a
-    compensation looks again before concluding nothing exists."""
-    if ctx.started_at is None:
+    Within ARCADIA_TAG_LISTING_SETTLE of the last create's sending, "no
+    droplet carries the tag" may be stale: a retry waits before creating
+    again, a compensation looks again before concluding nothing exists.
+    When no create has left there is nothing to wait for. A saga from
+    before the mark counts from the step's first start, as it always did."""
+    sent = ctx.get(CREATE_SENT, _UNKNOWN)
+    if sent is None:
         return 0.0
-    elapsed = time.time() - ctx.started_at.timestamp()
-    return max(0.0, settings.ARCADIA_TAG_LISTING_SETTLE - elapsed)
+    if sent is _UNKNOWN:
+        if ctx.started_at is None:
+            return 0.0
+        sent = ctx.started_at.timestamp()
+    return max(0.0, settings.ARCADIA_TAG_LISTING_SETTLE - (time.time() - sent))
 
 
 class CreateDroplet(Step):
@@ -35,8 +48,10 @@ class CreateDroplet(Step):
     first lists droplets by its saga tag and adopts the one it finds. On a
     retry (the previous create may have happened with its answer lost; a run
     the budget refused a permit never left and is not counted as a try) it
-    waits out the tag-listing lag before creating, so a retried or
-    redelivered step never makes a second droplet.
+    waits out the tag-listing lag from the last create's sending before
+    creating, so a retried or redelivered step never makes a second
+    droplet. Each create checkpoints when it left, just before it is sent:
+    a retry after runs that never sent one (killed first) creates at once.
 
     Compensation: destroys the recorded droplet and every droplet carrying
     the saga tag (so one whose id was never recorded is found too); 404
@@ -54,8 +69,8 @@ class CreateDroplet(Step):
             # The engine counts every run of the step that reached the provider
             # (retries, redeliveries, takeovers; not a run the budget refused),
             # so on attempt 1 no earlier create can exist and the lookup would
-            # be a wasted call.
-            if ctx.attempt > 1:
+            # be a wasted call; nor can one when no earlier run sent its create.
+            if ctx.attempt > 1 and ctx.get(CREATE_SENT, _UNKNOWN) is not None:
                 existing = gw.droplets_by_tag(tag)
                 if existing:
                     return {"droplet_id": min(d.id for d in existing)}
@@ -67,6 +82,9 @@ class CreateDroplet(Step):
                 size=ctx["size"],
                 image=ctx["image"],
                 tags=[ARCADIA_TAG, tag],
+                # Committed before the request leaves; refused (and nothing
+                # sent) when this run's lease was taken over meanwhile.
+                before_send=lambda: ctx.checkpoint(**{CREATE_SENT: time.time()}),
             )
         if settings.ARCADIA_DROPLET_STATUS_SHARED:
             droplet_booting(gw, droplet.id, interval=settings.ARCADIA_DROPLET_POLL_INTERVAL)
